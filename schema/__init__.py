@@ -1,0 +1,1 @@
+"""The GraphQL surface of Campus GraphQL: types, inputs, resolvers and loaders."""

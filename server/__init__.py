@@ -1,0 +1,1 @@
+"""Campus GraphQL: the runtime (settings, database, models, services, app, CLI)."""

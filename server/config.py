@@ -1,0 +1,81 @@
+"""Settings, read once from the environment and passed to whatever needs them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./campus.db"
+
+
+class SettingsError(ValueError):
+    """A setting in the environment has a value we cannot use."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told, with safe defaults for local use."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    log_level: str = "INFO"
+    cors_origins: tuple[str, ...] = ()
+    sql_stats: bool = False
+    pool_size: int = 10
+    default_page_size: int = 20
+    max_page_size: int = 100
+    token_ttl_seconds: int = 7 * 24 * 3600
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        default_page_size = _int(env, "CAMPUS_DEFAULT_PAGE_SIZE", 20, minimum=1)
+        max_page_size = _int(env, "CAMPUS_MAX_PAGE_SIZE", 100, minimum=1)
+        if default_page_size > max_page_size:
+            raise SettingsError("CAMPUS_DEFAULT_PAGE_SIZE may not exceed CAMPUS_MAX_PAGE_SIZE")
+        return cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            secret_key=env.get("CAMPUS_SECRET_KEY") or None,
+            log_level=(env.get("CAMPUS_LOG_LEVEL") or "INFO").upper(),
+            cors_origins=_list(env, "CAMPUS_CORS_ORIGINS"),
+            sql_stats=_bool(env, "CAMPUS_SQL_STATS", False),
+            pool_size=_int(env, "CAMPUS_POOL_SIZE", 10, minimum=1),
+            default_page_size=default_page_size,
+            max_page_size=max_page_size,
+            token_ttl_seconds=_int(env, "CAMPUS_TOKEN_TTL_SECONDS", 7 * 24 * 3600, minimum=60),
+        )

@@ -1,0 +1,140 @@
+"""The database: one engine per process, one session per request.
+
+SQLite is configured on every connection (foreign keys, WAL, a busy timeout)
+and its transactions are begun by us rather than by the driver, so that a
+writer can take the write lock at the start (``BEGIN IMMEDIATE``) instead of
+failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from server.config import Settings
+
+__all__ = ["Database", "SqlStats", "sql_stats"]
+
+# Statements that only control transactions or set up a connection: they are
+# not part of what a query costs.
+_CONTROL_PREFIXES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+_BEGIN_MODE = "campus_begin"
+
+
+@dataclass
+class SqlStats:
+    """What one request cost the database: statements run and rows fetched."""
+
+    statements: int = 0
+    rows: int = 0
+
+
+_current_stats: contextvars.ContextVar[SqlStats | None] = contextvars.ContextVar(
+    "campus_sql_stats", default=None
+)
+
+
+@asynccontextmanager
+async def sql_stats() -> AsyncIterator[SqlStats]:
+    """Count the statements run (and rows the loaders fetch) inside the block."""
+    stats = SqlStats()
+    token = _current_stats.set(stats)
+    try:
+        yield stats
+    finally:
+        _current_stats.reset(token)
+
+
+def count_rows(n: int) -> None:
+    """Record rows fetched by a reader, for the current request's stats."""
+    stats = _current_stats.get()
+    if stats is not None:
+        stats.rows += n
+
+
+def _count_statement(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    stats = _current_stats.get()
+    if stats is not None and not statement.lstrip().upper().startswith(_CONTROL_PREFIXES):
+        stats.statements += 1
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Take transaction control away from the driver; see _on_begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+        # Unicode-aware case folding for case-insensitive filters: SQLite's own
+        # lower() folds ASCII only.
+        dbapi_connection.create_function("campus_fold", 1, _fold, deterministic=True)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+class Database:
+    """The engine and the session factories of one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = make_url(settings.database_url)
+        kwargs: dict[str, Any] = {}
+        if url.get_backend_name() == "postgresql":
+            kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
+        self.engine = create_async_engine(url, **kwargs)
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
+        self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = async_sessionmaker(
+            self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
+        )
+
+    def join(self, connection: AsyncConnection) -> None:
+        """Make every session join ``connection``'s transaction through savepoints.
+
+        This is how a test runs the whole app inside one transaction that it
+        rolls back afterwards.
+        """
+        factory = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        self._readers = self._writers = factory
+
+    def reader(self) -> AsyncSession:
+        """A session for reading: its transactions do not take the write lock."""
+        return self._readers()
+
+    def writer(self) -> AsyncSession:
+        """A session for a mutation: its transactions take the write lock at BEGIN."""
+        return self._writers()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,228 @@
+"""The ORM models: every relationship kind the campus data set teaches.
+
+Every relationship is bidirectional (``back_populates``) and ``lazy="raise"``:
+in async code nothing may load by accident, so readers say what they load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Article",
+    "Base",
+    "Course",
+    "Follow",
+    "Student",
+    "Teacher",
+    "User",
+    "registrations",
+    "utcnow",
+]
+
+def utcnow() -> dt.datetime:
+    """The application's clock: UTC, with microseconds."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so values are normalised to UTC before they are
+    stored and marked as UTC when read; PostgreSQL keeps ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+registrations = Table(
+    "registrations",
+    Base.metadata,
+    Column("student_id", ForeignKey("students.id", ondelete="CASCADE"), primary_key=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves student -> courses; this serves course -> students.
+    Index("ix_registrations_course_id_student_id", "course_id", "student_id"),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
+        CheckConstraint("username = lower(username)", name="username_lowercase"),
+        CheckConstraint("length(display_name) BETWEEN 1 AND 100", name="display_name_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    articles: Mapped[list[Article]] = relationship(
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+    )
+    student: Mapped[Student | None] = relationship(back_populates="user", lazy="raise")
+    followers: Mapped[list[Follow]] = relationship(
+        foreign_keys="Follow.followed_id",
+        back_populates="followed",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+    following: Mapped[list[Follow]] = relationship(
+        foreign_keys="Follow.follower_id",
+        back_populates="follower",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+
+class Follow(Base):
+    """The association object of the self-referential follow relationship."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        CheckConstraint("follower_id <> followed_id", name="no_self_follow"),
+        # The primary key serves "whom does X follow"; this serves "who follows X",
+        # newest first, as the followers list is ordered.
+        Index("ix_follows_followed_id_created_at", "followed_id", "created_at"),
+        Index("ix_follows_follower_id_created_at", "follower_id", "created_at"),
+    )
+
+    follower_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    followed_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    follower: Mapped[User] = relationship(
+        foreign_keys=[follower_id], back_populates="following", lazy="raise"
+    )
+    followed: Mapped[User] = relationship(
+        foreign_keys=[followed_id], back_populates="followers", lazy="raise"
+    )
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
+        Index("ix_articles_author_id_created_at", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+    author: Mapped[User] = relationship(back_populates="articles", lazy="raise")
+
+
+class Student(Base):
+    __tablename__ = "students"
+    __table_args__ = (
+        CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
+        CheckConstraint("grade IS NULL OR length(grade) <= 20", name="grade_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    grade: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+
+    courses: Mapped[list[Course]] = relationship(
+        secondary=registrations, back_populates="students", passive_deletes=True, lazy="raise"
+    )
+    user: Mapped[User | None] = relationship(back_populates="student", lazy="raise")
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("length(code) BETWEEN 1 AND 20", name="code_length"),
+        CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    teacher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teachers.id", ondelete="SET NULL"), index=True
+    )
+
+    students: Mapped[list[Student]] = relationship(
+        secondary=registrations, back_populates="courses", passive_deletes=True, lazy="raise"
+    )
+    teacher: Mapped[Teacher | None] = relationship(back_populates="courses", lazy="raise")
+
+
+class Teacher(Base):
+    __tablename__ = "teachers"
+    __table_args__ = (
+        CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
+        CheckConstraint("office IS NULL OR length(office) <= 20", name="office_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    office: Mapped[str | None] = mapped_column(String(20))
+
+    courses: Mapped[list[Course]] = relationship(
+        back_populates="teacher", passive_deletes=True, lazy="raise"
+    )
