@@ -38,6 +38,7 @@ __all__ = [
     "utcnow",
 ]
 
+
 def utcnow() -> dt.datetime:
     """The application's clock: UTC, with microseconds."""
     return dt.datetime.now(dt.UTC)
@@ -61,7 +62,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

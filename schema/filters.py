@@ -1,0 +1,274 @@
+"""Filter inputs and their compilation to SQL.
+
+Filters arrive as the executor's coerced argument values (dicts keyed by the
+GraphQL names) and compile to one SQL predicate; relationship filters become
+correlated ``EXISTS`` sub-queries. Every predicate is two-valued (never SQL
+NULL), so ``not`` is the exact complement of its filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import strawberry
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import Integer, String
+
+from server.models import Article, Course, Student, Teacher, User
+
+__all__ = [
+    "ArticleFilter",
+    "CourseFilter",
+    "CourseListFilter",
+    "DateTimeFilter",
+    "StringFilter",
+    "StudentFilter",
+    "StudentListFilter",
+    "TeacherFilter",
+    "UserFilter",
+    "compile_filter",
+]
+
+UNSET: Any = strawberry.UNSET
+
+
+@strawberry.input
+class StringFilter:
+    eq: str | None = UNSET
+    ne: str | None = UNSET
+    in_: list[str] | None = strawberry.field(name="in", default=UNSET)
+    contains: str | None = strawberry.field(
+        default=UNSET, description="Case-insensitive substring match."
+    )
+    starts_with: str | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input
+class DateTimeFilter:
+    eq: dt.datetime | None = UNSET
+    gt: dt.datetime | None = UNSET
+    gte: dt.datetime | None = UNSET
+    lt: dt.datetime | None = UNSET
+    lte: dt.datetime | None = UNSET
+
+
+@strawberry.input
+class TeacherFilter:
+    name: StringFilter | None = UNSET
+    office: StringFilter | None = UNSET
+    and_: list[TeacherFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[TeacherFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: TeacherFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input(description="Matches a student when the student's courses satisfy it.")
+class CourseListFilter:
+    some: CourseFilter | None = strawberry.field(
+        default=UNSET, description="At least one course matches."
+    )
+    none: CourseFilter | None = strawberry.field(default=UNSET, description="No course matches.")
+
+
+@strawberry.input
+class StudentFilter:
+    name: StringFilter | None = UNSET
+    grade: StringFilter | None = UNSET
+    courses: CourseListFilter | None = UNSET
+    and_: list[StudentFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[StudentFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: StudentFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input(description="Matches a course when the course's students satisfy it.")
+class StudentListFilter:
+    some: StudentFilter | None = UNSET
+    none: StudentFilter | None = UNSET
+
+
+@strawberry.input
+class CourseFilter:
+    code: StringFilter | None = UNSET
+    title: StringFilter | None = UNSET
+    teacher: TeacherFilter | None = UNSET
+    has_teacher: bool | None = strawberry.field(
+        default=UNSET, description="Courses with a teacher (true) or without one (false)."
+    )
+    students: StudentListFilter | None = UNSET
+    and_: list[CourseFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[CourseFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: CourseFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input
+class UserFilter:
+    username: StringFilter | None = UNSET
+    display_name: StringFilter | None = UNSET
+    created_at: DateTimeFilter | None = UNSET
+    and_: list[UserFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[UserFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: UserFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input
+class ArticleFilter:
+    title: StringFilter | None = UNSET
+    created_at: DateTimeFilter | None = UNSET
+    author: UserFilter | None = UNSET
+    and_: list[ArticleFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[ArticleFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: ArticleFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+# ------------------------------------------------------------------ compiling
+
+
+class fold(GenericFunction[str]):  # noqa: N801 - SQL function names are lower case
+    """Unicode-aware lower-casing, the same on every back end."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(fold, "sqlite")
+def _fold_sqlite(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"campus_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold)
+def _fold_default(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+class position(GenericFunction[int]):  # noqa: N801
+    """1-based position of the second string in the first, 0 when absent."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(position, "sqlite")
+def _position_sqlite(element: position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position)
+def _position_default(element: position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+Predicate = ColumnElement[bool]
+Compiler = Callable[[Any], Predicate]
+
+
+def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Compiler:
+    def guard(predicate: Predicate) -> Predicate:
+        return and_(column.is_not(None), predicate) if nullable else predicate
+
+    def compile_(spec: Mapping[str, Any]) -> Predicate:
+        clauses: list[Predicate] = []
+        if (value := spec.get("eq")) is not None:
+            clauses.append(guard(column == value))
+        if (value := spec.get("ne")) is not None:
+            clauses.append(column.is_distinct_from(value))
+        if (value := spec.get("in")) is not None:
+            clauses.append(guard(column.in_(value)) if value else false())
+        if (value := spec.get("contains")) is not None:
+            clauses.append(guard(position(fold(column), fold(value)) > 0))
+        if (value := spec.get("startsWith")) is not None:
+            # substr, not LIKE: SQLite's LIKE ignores case and needs escaping.
+            clauses.append(guard(func.substr(column, 1, func.length(value)) == value))
+        if (value := spec.get("isNull")) is not None:
+            clauses.append(column.is_(None) if value else column.is_not(None))
+        return and_(true(), *clauses)
+
+    return compile_
+
+
+def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
+    operators: dict[str, Callable[[Any], Predicate]] = {
+        "eq": column.__eq__,
+        "gt": column.__gt__,
+        "gte": column.__ge__,
+        "lt": column.__lt__,
+        "lte": column.__le__,
+    }
+
+    def compile_(spec: Mapping[str, Any]) -> Predicate:
+        return and_(
+            true(), *(operators[op](value) for op, value in spec.items() if value is not None)
+        )
+
+    return compile_
+
+
+def _some_none(relationship: InstrumentedAttribute[Any], target: str) -> Compiler:
+    def compile_(spec: Mapping[str, Any]) -> Predicate:
+        clauses: list[Predicate] = []
+        if (some := spec.get("some")) is not None:
+            clauses.append(relationship.any(compile_filter(target, some)))
+        if (none := spec.get("none")) is not None:
+            clauses.append(not_(relationship.any(compile_filter(target, none))))
+        return and_(true(), *clauses)
+
+    return compile_
+
+
+def _has(relationship: InstrumentedAttribute[Any], target: str) -> Compiler:
+    return lambda spec: relationship.has(compile_filter(target, spec))
+
+
+_FILTERS: dict[str, dict[str, Compiler]] = {
+    "StudentFilter": {
+        "name": _string(Student.name),
+        "grade": _string(Student.grade, nullable=True),
+        "courses": _some_none(Student.courses, "CourseFilter"),
+    },
+    "CourseFilter": {
+        "code": _string(Course.code),
+        "title": _string(Course.title),
+        "teacher": _has(Course.teacher, "TeacherFilter"),
+        "hasTeacher": lambda value: (
+            Course.teacher_id.is_not(None) if value else Course.teacher_id.is_(None)
+        ),
+        "students": _some_none(Course.students, "StudentFilter"),
+    },
+    "TeacherFilter": {
+        "name": _string(Teacher.name),
+        "office": _string(Teacher.office, nullable=True),
+    },
+    "UserFilter": {
+        "username": _string(User.username),
+        "displayName": _string(User.display_name),
+        "createdAt": _datetime(User.created_at),
+    },
+    "ArticleFilter": {
+        "title": _string(Article.title),
+        "createdAt": _datetime(Article.created_at),
+        "author": _has(Article.author, "UserFilter"),
+    },
+}
+
+
+def compile_filter(filter_type: str, spec: Mapping[str, Any]) -> Predicate:
+    """One SQL predicate for a filter value; keys are ANDed, nulls ignored."""
+    fields = _FILTERS[filter_type]
+    clauses: list[Predicate] = []
+    for key, value in spec.items():
+        if value is None:
+            continue
+        if key == "and":
+            clauses.append(and_(true(), *(compile_filter(filter_type, item) for item in value)))
+        elif key == "or":
+            clauses.append(or_(false(), *(compile_filter(filter_type, item) for item in value)))
+        elif key == "not":
+            clauses.append(not_(compile_filter(filter_type, value)))
+        else:
+            clauses.append(fields[key](value))
+    return and_(true(), *clauses)

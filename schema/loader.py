@@ -1,0 +1,297 @@
+"""The batched loader: reads a whole selection tree with bounded SQL.
+
+A root resolver hands its field to the loader, which walks the selection set
+level by level. Each relationship field of the document costs one statement
+for all parents at its level (plus one per selected ``totalCount``); nested
+pages are cut per parent inside SQL with ``row_number()``, so a ``first: n``
+reads at most n+1 rows per parent. Resolvers below the root only read what
+the loader attached to their parent object.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+import strawberry
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Row
+
+from schema.context import Context
+from schema.filters import compile_filter
+from schema.ids import decode_id, decode_id_of
+from schema.node import Node
+from schema.pagination import (
+    Connection,
+    Edge,
+    FollowConnection,
+    FollowEdge,
+    Page,
+    PageInfo,
+    parse_page,
+)
+from schema.relations import NODES, RELATIONS, FollowCheck, ListSpec, ToOne
+from schema.selection import Document, Field
+from server.db import count_rows
+
+__all__ = ["Loader"]
+
+AnyConnection = Connection[Any] | FollowConnection
+
+
+def _named(gql_type: GraphQLOutputType) -> GraphQLObjectType:
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        gql_type = gql_type.of_type
+    assert isinstance(gql_type, GraphQLObjectType)
+    return gql_type
+
+
+class Loader:
+    """Loads one root field's selection tree, inside the request's session lock."""
+
+    def __init__(self, info: strawberry.Info[Context, None]) -> None:
+        raw = info._raw_info
+        self._info = info
+        self._context = info.context
+        self.doc = Document(raw.schema, raw.fragments, raw.variable_values)
+        self.field = Field(raw.field_name, tuple(raw.field_nodes))
+        self.parent_type = raw.parent_type.name
+
+    # ------------------------------------------------------------- root fields
+
+    async def root_list(self, spec: ListSpec) -> AnyConnection:
+        args = self.doc.arguments(self.parent_type, self.field)
+        async with self._context.lock:
+            [connection] = await self._lists(self.parent_type, spec, self.field, args, None)
+        return connection
+
+    async def nodes(self, global_ids: Sequence[str]) -> list[Node | None]:
+        """The nodes the IDs name, in order; None for any malformed or unknown ID."""
+        wanted: dict[str, set[int]] = defaultdict(set)
+        decoded = [decode_id(global_id) for global_id in global_ids]
+        for item in decoded:
+            if item is not None and item[0] in NODES:
+                wanted[item[0]].add(item[1])
+        found: dict[tuple[str, int], Node] = {}
+        async with self._context.lock:
+            for type_name, pks in wanted.items():
+                spec = NODES[type_name]
+                stmt = select(*spec.columns).where(self._in(spec.table.c.id, pks))
+                rows = await self._fetch(stmt)
+                objects = [self._build(type_name, row) for row in rows]
+                found.update(((type_name, obj.pk), obj) for obj in objects)
+                await self.populate(type_name, objects, [self.field])
+        return [None if item is None else found.get(item) for item in decoded]
+
+    async def attach(self, type_name: str, objects: Sequence[Node], payload_field: str) -> None:
+        """Load what a mutation payload's ``payload_field`` selects for ``objects``."""
+        fields = [f for f in self._own_fields() if f.name == payload_field]
+        if objects and fields:
+            async with self._context.lock:
+                for field in fields:
+                    await self.populate(type_name, objects, [field])
+
+    def _own_fields(self) -> list[Field]:
+        return_type = _named(self._info._raw_info.return_type)
+        return self.doc.collect(return_type.name, self.field.selection_sets())
+
+    # ------------------------------------------------------------------ levels
+
+    async def populate(
+        self, type_name: str, objects: Sequence[Node], fields: Iterable[Field]
+    ) -> None:
+        """Load every relationship field that ``fields`` select on ``objects``."""
+        relations = RELATIONS[type_name]
+        for sub in self.doc.collect_fields_of(type_name, fields):
+            relation = relations.get(sub.name)
+            if relation is None:
+                continue
+            args = self.doc.arguments(type_name, sub)
+            if isinstance(relation, ListSpec):
+                values: Sequence[Any] = await self._lists(type_name, relation, sub, args, objects)
+            elif isinstance(relation, ToOne):
+                values = await self._to_one(relation, sub, objects)
+            else:
+                values = await self._follow_check(relation, args, objects)
+            for obj, value in zip(objects, values, strict=True):
+                for node in sub.nodes:
+                    obj.loaded[id(node)] = value
+
+    async def _lists(
+        self,
+        parent_type: str,
+        spec: ListSpec,
+        field: Field,
+        args: dict[str, Any],
+        parents: Sequence[Node] | None,
+    ) -> list[AnyConnection]:
+        settings = self._context.settings
+        page = parse_page(
+            spec.name,
+            spec.sort_keys(args.get("orderBy")),
+            args,
+            default_size=settings.default_page_size,
+            max_size=settings.max_page_size,
+        )
+        predicate = (
+            compile_filter(spec.node.filter_type, args["filter"]) if args.get("filter") else true()
+        )
+        connection_type = _named(self.doc.object_type(parent_type).fields[field.name].type)
+        selected = self.doc.collect(connection_type.name, field.selection_sets())
+        keys = None if parents is None else sorted({p.pk for p in parents})
+
+        rows_by_parent: dict[Any, list[Row[Any]]] = defaultdict(list)
+        if keys is None or keys:
+            for row in await self._fetch(self._page_statement(spec, page, predicate, keys)):
+                rows_by_parent[row.link_parent if keys is not None else None].append(row)
+        counts: dict[Any, int] = {}
+        if any(f.name == "totalCount" for f in selected) and (keys is None or keys):
+            counts = await self._counts(spec, predicate, keys)
+
+        edge_type = _named(connection_type.fields["edges"].type).name
+        want_cursors = any(
+            f.name == "cursor"
+            for f in self.doc.collect_fields_of(
+                edge_type, [f for f in selected if f.name == "edges"]
+            )
+        )
+        node_fields = self._node_fields(edge_type, selected)
+        follow = bool(spec.edge_columns)
+        connections: list[AnyConnection] = []
+        all_nodes: list[Node] = []
+        for parent_key in keys if keys is not None else [None]:
+            rows, has_next, has_previous = page.window(rows_by_parent.get(parent_key, []))
+            cursors = [
+                page.cursor([getattr(r, k.label) for k in page.keys])
+                if want_cursors or i in (0, len(rows) - 1)
+                else ""
+                for i, r in enumerate(rows)
+            ]
+            nodes = [self._build(spec.node.type_name, row) for row in rows]
+            all_nodes.extend(nodes)
+            page_info = PageInfo(
+                has_next_page=has_next,
+                has_previous_page=has_previous,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
+            )
+            total = counts.get(parent_key, 0)
+            if follow:
+                edges = [
+                    FollowEdge(cursor=c, followed_at=r.followed_at, node=n)
+                    for c, r, n in zip(cursors, rows, nodes, strict=True)
+                ]
+                connections.append(
+                    FollowConnection(
+                        edges=edges, nodes=nodes, page_info=page_info, total_count=total
+                    )
+                )
+            else:
+                plain = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
+                connections.append(
+                    Connection(edges=plain, nodes=nodes, page_info=page_info, total_count=total)
+                )
+        for group in node_fields:
+            await self.populate(spec.node.type_name, all_nodes, [group])
+        if parents is None:
+            return connections
+        by_key = dict(zip(keys or [], connections, strict=True))
+        return [by_key[p.pk] for p in parents]
+
+    def _node_fields(self, edge_type: str, selected: list[Field]) -> list[Field]:
+        """Each place the nodes are selected: ``nodes``, and ``node`` under ``edges``."""
+        groups = [f for f in selected if f.name == "nodes"]
+        edges = [f for f in selected if f.name == "edges"]
+        groups += [f for f in self.doc.collect_fields_of(edge_type, edges) if f.name == "node"]
+        return groups
+
+    async def _to_one(
+        self, relation: ToOne, field: Field, parents: Sequence[Node]
+    ) -> list[Node | None]:
+        keys = {getattr(p, relation.parent_attr) for p in parents} - {None}
+        found: dict[Any, Node] = {}
+        if keys:
+            rows = await self._fetch(
+                select(*relation.node.columns, relation.key.label("link_key")).where(
+                    self._in(relation.key, keys)
+                )
+            )
+            found = {row.link_key: self._build(relation.node.type_name, row) for row in rows}
+            await self.populate(relation.node.type_name, list(found.values()), [field])
+        return [found.get(getattr(p, relation.parent_attr)) for p in parents]
+
+    async def _follow_check(
+        self, relation: FollowCheck, args: dict[str, Any], parents: Sequence[Node]
+    ) -> list[bool]:
+        other = decode_id_of("User", args["userId"])
+        if other is None or not parents:
+            return [False] * len(parents)
+        stmt = select(relation.parent).where(
+            relation.other == other, self._in(relation.parent, {p.pk for p in parents})
+        )
+        hits = {row[0] for row in await self._fetch(stmt)}
+        return [p.pk in hits for p in parents]
+
+    # --------------------------------------------------------------------- SQL
+
+    def _page_statement(
+        self, spec: ListSpec, page: Page, predicate: ColumnElement[bool], keys: list[int] | None
+    ) -> Select[Any]:
+        columns: list[ColumnElement[Any]] = [
+            *spec.node.columns,
+            *(key.column.label(key.label) for key in page.keys),
+            *(column.label(name) for name, column in spec.edge_columns.items()),
+        ]
+        stmt = select(*columns).select_from(spec.source).where(predicate, *page.bounds())
+        if keys is None or spec.parent is None:
+            return stmt.order_by(*page.order_by()).limit(page.size + 1)
+        rank = func.row_number().over(partition_by=spec.parent, order_by=page.order_by())
+        ranked = (
+            stmt.add_columns(spec.parent.label("link_parent"), rank.label("link_rank"))
+            .where(self._in(spec.parent, keys))
+            .subquery()
+        )
+        return (
+            select(ranked)
+            .where(ranked.c.link_rank <= page.size + 1)
+            .order_by(ranked.c.link_parent, ranked.c.link_rank)
+        )
+
+    async def _counts(
+        self, spec: ListSpec, predicate: ColumnElement[bool], keys: list[int] | None
+    ) -> dict[Any, int]:
+        if keys is None or spec.parent is None:
+            total = select(func.count()).select_from(spec.source).where(predicate)
+            return {None: (await self._fetch(total))[0][0]}
+        stmt = (
+            select(spec.parent, func.count())
+            .select_from(spec.source)
+            .where(predicate, self._in(spec.parent, keys))
+            .group_by(spec.parent)
+        )
+        return {row[0]: row[1] for row in await self._fetch(stmt)}
+
+    def _in(self, column: ColumnElement[Any], keys: Iterable[int]) -> ColumnElement[bool]:
+        """``column IN keys`` as one bound parameter, however many keys."""
+        values = sorted(keys)
+        if self._context.database.is_sqlite:
+            items = func.json_each(literal(_json_list(values))).table_valued("value")
+            return column.in_(select(items.c.value))
+        return column == any_(literal(values, ARRAY(Integer)))
+
+    async def _fetch(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
+        rows = (await self._context.session.execute(stmt)).all()
+        count_rows(len(rows))
+        return rows
+
+    def _build(self, type_name: str, row: Row[Any]) -> Node:
+        definition = self._info.schema.get_type_by_name(type_name)
+        assert definition is not None
+        return cast("type[Any]", definition.origin).from_row(row)  # type: ignore[no-any-return]
+
+
+def _json_list(values: list[int]) -> str:
+    return "[" + ",".join(map(str, values)) + "]"

@@ -1,0 +1,231 @@
+"""Relay connections with keyset cursors.
+
+A cursor holds the list it belongs to, the order it was made under and the
+row's sort-key values (the sort key always ends in the id), so page 1000 costs
+what page 1 costs and a row inserted mid-scroll neither repeats nor skips.
+Nulls sort last ascending and first descending on every back end.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy.sql.elements import UnaryExpression
+
+from schema.errors import BadUserInputError
+
+if TYPE_CHECKING:
+    from schema.users import User
+
+__all__ = [
+    "Connection",
+    "Edge",
+    "FollowConnection",
+    "FollowEdge",
+    "Page",
+    "PageInfo",
+    "SortKey",
+    "encode_cursor",
+    "parse_page",
+]
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    nodes: list[NodeT]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="One follow relationship: the association object, with its timestamp.")
+class FollowEdge:
+    cursor: str
+    followed_at: dt.datetime
+    node: Annotated[User, strawberry.lazy("schema.users")]
+
+
+@strawberry.type
+class FollowConnection:
+    edges: list[FollowEdge]
+    nodes: list[Annotated[User, strawberry.lazy("schema.users")]]
+    page_info: PageInfo
+    total_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One column of a list's order; ``label`` names it in the selected row."""
+
+    name: str
+    column: ColumnElement[Any]
+    descending: bool = False
+    nullable: bool = False
+    is_time: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"sort_{self.name}"
+
+    def order_by(self, reverse: bool) -> UnaryExpression[Any]:
+        if self.descending != reverse:
+            clause = self.column.desc()
+            return clause.nulls_first() if self.nullable else clause
+        clause = self.column.asc()
+        return clause.nulls_last() if self.nullable else clause
+
+    def past(self, value: Any, reverse: bool) -> ColumnElement[bool]:
+        """Rows that sort strictly after ``value`` (before it, when ``reverse``)."""
+        if self.descending != reverse:
+            if value is None:
+                return self.column.is_not(None)
+            return self.column < value
+        if value is None:
+            return false()
+        beyond = self.column > value
+        return or_(beyond, self.column.is_(None)) if self.nullable else beyond
+
+    def equal(self, value: Any) -> ColumnElement[bool]:
+        return self.column.is_(None) if value is None else self.column == value
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A validated window on a list: its size, direction and cursor bounds."""
+
+    list_name: str
+    keys: tuple[SortKey, ...]
+    size: int
+    backward: bool
+    after: tuple[Any, ...] | None
+    before: tuple[Any, ...] | None
+
+    def order_by(self) -> list[UnaryExpression[Any]]:
+        return [key.order_by(self.backward) for key in self.keys]
+
+    def bounds(self) -> list[ColumnElement[bool]]:
+        """The WHERE clauses the cursors impose (keyset, no OFFSET)."""
+        clauses = []
+        if self.after is not None:
+            clauses.append(_beyond(self.keys, self.after, reverse=False))
+        if self.before is not None:
+            clauses.append(_beyond(self.keys, self.before, reverse=True))
+        return clauses
+
+    def cursor(self, values: Sequence[Any]) -> str:
+        return encode_cursor(self.list_name, _signature(self.keys), values)
+
+    def window(self, rows: Sequence[Any]) -> tuple[list[Any], bool, bool]:
+        """Trim the one extra row fetched; return the rows, hasNext, hasPrevious."""
+        more = len(rows) > self.size
+        page = list(rows[: self.size])
+        if self.backward:
+            page.reverse()
+            return page, self.before is not None, more
+        return page, more, self.after is not None
+
+
+def _signature(keys: Sequence[SortKey]) -> str:
+    return ",".join(f"{k.name}:{'desc' if k.descending else 'asc'}" for k in keys)
+
+
+def _beyond(
+    keys: Sequence[SortKey], values: Sequence[Any], *, reverse: bool
+) -> ColumnElement[bool]:
+    alternatives = []
+    for i, key in enumerate(keys):
+        prefix = [k.equal(v) for k, v in zip(keys[:i], values[:i], strict=True)]
+        alternatives.append(and_(*prefix, key.past(values[i], reverse)))
+    return or_(*alternatives)
+
+
+def encode_cursor(list_name: str, signature: str, values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    raw = json.dumps([list_name, signature, plain], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(
+    cursor: str, list_name: str, keys: Sequence[SortKey], signature: str
+) -> tuple[Any, ...]:
+    invalid = BadUserInputError(f"Invalid cursor for {list_name}: {cursor!r}")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, sig, values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        raise invalid from None
+    if name != list_name or sig != signature or not isinstance(values, list):
+        raise BadUserInputError(
+            f"The cursor {cursor!r} does not belong to {list_name} in this order"
+        )
+    if len(values) != len(keys):
+        raise invalid
+    decoded: list[Any] = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None and key.nullable:
+            decoded.append(None)
+        elif key.is_time and isinstance(value, str):
+            try:
+                decoded.append(dt.datetime.fromisoformat(value))
+            except ValueError:
+                raise invalid from None
+        elif not key.is_time and isinstance(value, str | int) and not isinstance(value, bool):
+            decoded.append(value)
+        else:
+            raise invalid
+    return tuple(decoded)
+
+
+def parse_page(
+    list_name: str,
+    keys: tuple[SortKey, ...],
+    args: Mapping[str, Any],
+    *,
+    default_size: int,
+    max_size: int,
+) -> Page:
+    """Validate ``first/after/last/before``; errors are ``BAD_USER_INPUT``."""
+    first, last = args.get("first"), args.get("last")
+    if first is not None and last is not None:
+        raise BadUserInputError(f"{list_name}: pass `first` or `last`, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= max_size:
+            raise BadUserInputError(
+                f"{list_name}: `{name}` must be between 0 and {max_size}, not {value}"
+            )
+    after, before = args.get("after"), args.get("before")
+    backward = last is not None or (before is not None and first is None)
+    requested = last if backward else first
+    signature = _signature(keys)
+    return Page(
+        list_name=list_name,
+        keys=keys,
+        size=default_size if requested is None else requested,
+        backward=backward,
+        after=None if after is None else _decode_cursor(after, list_name, keys, signature),
+        before=None if before is None else _decode_cursor(before, list_name, keys, signature),
+    )

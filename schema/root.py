@@ -1,0 +1,27 @@
+"""The schema: the domain modules' root fields, assembled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema import articles, courses, nodes, students, teachers, users
+from schema.extensions import RequestScope
+from schema.scalars import DateTime
+
+__all__ = ["schema"]
+
+Query = merge_types(
+    "Query",
+    (nodes.Query, users.Query, students.Query, courses.Query, teachers.Query, articles.Query),
+)
+
+schema = strawberry.Schema(
+    query=Query,
+    types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
+    extensions=[RequestScope],
+    config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
+)

@@ -1,0 +1,59 @@
+"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from schema.context import Context
+from schema.root import schema
+from server.config import Settings
+from server.db import Database
+
+__all__ = ["create_app"]
+
+
+class CampusGraphQL(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, database: Database) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self._settings = settings
+        self._database = database
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(settings=self._settings, database=self._database, request=request)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    """Build the app; the database (engine) is the one given, or made from the settings."""
+    settings = settings or Settings.from_env()
+    db = database or Database(settings)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with db.reader() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            await db.dispose()
+
+    graphql = CampusGraphQL(settings, db)
+    return Starlette(
+        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)],
+        lifespan=lifespan,
+    )
