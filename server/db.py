@@ -9,6 +9,7 @@ failing half-way with "database is locked".
 from __future__ import annotations
 
 import contextvars
+import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -117,16 +118,17 @@ class Database:
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )
 
-    def join(self, connection: AsyncConnection) -> None:
-        """Make every session join ``connection``'s transaction through savepoints.
+    def joined(self, connection: AsyncConnection) -> Database:
+        """This database, but every session joins ``connection``'s transaction.
 
-        This is how a test runs the whole app inside one transaction that it
-        rolls back afterwards.
+        Sessions then commit to savepoints: this is how a test runs the whole
+        app inside one transaction that it rolls back afterwards.
         """
-        factory = async_sessionmaker(
+        view = copy.copy(self)
+        view._readers = view._writers = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        self._readers = self._writers = factory
+        return view
 
     def reader(self) -> AsyncSession:
         """A session for reading: its transactions do not take the write lock."""

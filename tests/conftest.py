@@ -1,0 +1,108 @@
+"""The test stack: a real, migrated database per back end, the app over httpx.
+
+Every test runs inside one transaction of its own that is rolled back at the
+end (the app's sessions join it through savepoints), on SQLite always and on
+PostgreSQL whenever one is reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from server.app import create_app
+from server.config import Settings
+from server.db import Database
+from server.migrate import upgrade
+from tests.support import GraphQLClient
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CAMPUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("CAMPUS_TEST_REQUIRE_POSTGRES") == "1"
+
+
+async def _create_postgres_database() -> str:
+    """A fresh, empty PostgreSQL database for this run; its URL."""
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"campus_test_{uuid.uuid4().hex[:10]}"
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except (OSError, Exception) as error:  # noqa: BLE001 - any failure: not reachable
+        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(error).__name__})"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message + "; set CAMPUS_TEST_POSTGRES_URL to run these tests")
+    finally:
+        await admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = make_url(url).database
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A migrated, empty database of each back end, shared by the session."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "campus.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        url = await _create_postgres_database()
+    database = Database(Settings(database_url=url))
+    await upgrade(database)
+    await database.dispose()
+    yield url
+    if request.param == "postgresql":
+        await _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, sql_stats=True, secret_key="test-secret-key" * 4)
+
+
+@pytest.fixture(scope="session")
+async def engine_database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def connection(engine_database: Database) -> AsyncIterator[AsyncConnection]:
+    """The test's own transaction, rolled back when the test ends."""
+    async with engine_database.engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+def database(engine_database: Database, connection: AsyncConnection) -> Database:
+    """The database as the app sees it in a test: inside the test's transaction."""
+    return engine_database.joined(connection)
+
+
+@pytest.fixture
+async def client(settings: Settings, database: Database) -> AsyncIterator[GraphQLClient]:
+    app = create_app(settings, database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http)

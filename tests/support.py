@@ -1,0 +1,63 @@
+"""Helpers for tests: a GraphQL client over the app, and data loading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schema.ids import encode_id
+from server.dataset import Sizes
+from server.seed import load_tables
+
+__all__ = ["GraphQLClient", "gid", "load_dataset"]
+
+
+def gid(type_name: str, pk: int) -> str:
+    return encode_id(type_name, pk)
+
+
+class GraphQLClient:
+    """Posts GraphQL over HTTP to the app, as a client would."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        """The whole response body; the status must be 200."""
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        """The response's data; there must be no errors."""
+        body = await self.execute(query, variables, **headers)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def cost(self, query: str, variables: dict[str, Any] | None = None) -> tuple[int, int]:
+        """(statements, rows) the query cost, as the server counts them."""
+        body = await self.execute(query, variables)
+        assert "errors" not in body, body["errors"]
+        sql = body["extensions"]["sql"]
+        return sql["statements"], sql["rows"]
+
+    async def error_codes(self, query: str, variables: dict[str, Any] | None = None) -> list[str]:
+        body = await self.execute(query, variables)
+        return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
+
+
+async def load_dataset(connection: AsyncConnection, seed: int = 0, **sizes: int) -> Sizes:
+    """Insert a generated data set (all sizes zero unless given) in the test's transaction."""
+    dataset = Sizes(**{field: sizes.get(field, 0) for field in Sizes.__dataclass_fields__})
+    await load_tables(connection, dataset, seed, progress=False)
+    return dataset
