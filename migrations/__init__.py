@@ -1,0 +1,1 @@
+"""Alembic migrations of the campus schema; run them with ``campus migrate``."""

@@ -1,0 +1,216 @@
+"""The ``campus`` command: serve, migrate, seed, export the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import click
+import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InvalidRequestError, OperationalError
+
+from server import migrate
+from server.config import Settings, SettingsError
+from server.db import Database
+from server.seed import Loaded, SeedError, load_demo, seed
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+APP_FACTORY = "server.app:create_app"
+
+
+@click.group()
+def main() -> None:
+    """Campus GraphQL: an async GraphQL server over a campus data set."""
+
+
+@main.command("migrate")
+@click.option("--revision", default="head", show_default=True, help="Revision to upgrade to.")
+def migrate_command(revision: str) -> None:
+    """Upgrade the database schema."""
+
+    async def work(database: Database) -> tuple[str | None, str | None]:
+        before = await migrate.current(database)
+        await migrate.upgrade(database, revision)
+        return before, await migrate.current(database)
+
+    settings = _settings()
+    before, after = _run(settings, work)
+    where = _display_url(settings)
+    if before == after:
+        click.echo(f"{where} is already at revision {after}.")
+    else:
+        click.echo(f"Migrated {where} from {before or 'an empty schema'} to revision {after}.")
+
+
+@main.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Downgrade the database schema to REVISION ("base" drops every table)."""
+
+    async def work(database: Database) -> str | None:
+        await migrate.downgrade(database, revision)
+        return await migrate.current(database)
+
+    settings = _settings()
+    after = _run(settings, work)
+    click.echo(f"Downgraded {_display_url(settings)} to {after or 'an empty schema'}.")
+
+
+@main.command("seed")
+@click.option("--students", type=click.IntRange(min=0), default=10_000, show_default=True)
+@click.option("--courses", type=click.IntRange(min=0), default=500, show_default=True)
+@click.option("--teachers", type=click.IntRange(min=0), default=100, show_default=True)
+@click.option("--registrations", type=click.IntRange(min=0), default=50_000, show_default=True)
+@click.option("--users", type=click.IntRange(min=0), default=5_000, show_default=True)
+@click.option("--follows", type=click.IntRange(min=0), default=50_000, show_default=True)
+@click.option("--articles", type=click.IntRange(min=0), default=20_000, show_default=True)
+@click.option("--seed", "seed_", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--replace", is_flag=True, help="Delete every existing row first.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+def seed_command(
+    students: int,
+    courses: int,
+    teachers: int,
+    registrations: int,
+    users: int,
+    follows: int,
+    articles: int,
+    seed_: int,
+    replace: bool,
+    no_progress: bool,
+) -> None:
+    """Load a generated data set of the given size (the same seed gives the same rows).
+
+    Generated users cannot log in.
+    """
+
+    async def work(database: Database) -> Loaded:
+        await _require_schema(database)
+        return await seed(
+            database,
+            students=students,
+            courses=courses,
+            teachers=teachers,
+            registrations=registrations,
+            users=users,
+            follows=follows,
+            articles=articles,
+            seed=seed_,
+            replace=replace,
+            progress=not no_progress,
+        )
+
+    settings = _settings()
+    loaded = _run(settings, work)
+    click.echo(
+        f"Loaded {_summary(loaded)} into {_display_url(settings)} in {loaded.seconds:.1f} s."
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--no-demo", is_flag=True, help="Do not load the demo data into an empty database.")
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> None:
+    """Migrate, load the demo data into an empty database, and serve the app."""
+    if reload and workers > 1:
+        raise click.UsageError("--reload runs a single worker: drop --workers")
+
+    # Everything that must happen once, before any worker starts.
+    async def prepare(database: Database) -> Loaded | None:
+        await migrate.upgrade(database)
+        return None if no_demo else await load_demo(database)
+
+    settings = _settings()
+    _log_level(settings)  # fail before migrating, not after
+    demo = _run(settings, prepare)
+    if demo is not None:
+        click.echo(f"Loaded the demo data set: {_summary(demo)}.")
+    # An import string, so that every worker (or the reloader's child) builds its own app.
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level=_log_level(settings),
+    )
+
+
+@main.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    # Imported here: the schema is heavy and the other commands do not need it.
+    from schema.root import schema
+
+    click.echo(schema.as_str())
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _log_level(settings: Settings) -> int:
+    level = logging.getLevelNamesMapping().get(settings.log_level)
+    if level is None:
+        raise click.ClickException(f"CAMPUS_LOG_LEVEL {settings.log_level!r} is not a log level")
+    return level
+
+
+def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on a database of its own, disposed of afterwards."""
+
+    async def run() -> T:
+        try:
+            database = Database(settings)
+        except (ArgumentError, InvalidRequestError, ImportError) as error:
+            raise click.ClickException(f"DATABASE_URL is not usable: {error}") from None
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    with _clear_errors(settings):
+        return asyncio.run(run())
+
+
+@contextmanager
+def _clear_errors(settings: Settings) -> Iterator[None]:
+    """Turn the errors a user can fix into a message without a traceback."""
+    try:
+        yield
+    except (SeedError, migrate.MigrationError) as error:
+        raise click.ClickException(str(error)) from None
+    except (OperationalError, OSError) as error:
+        detail = error.orig if isinstance(error, OperationalError) else error
+        where = _display_url(settings)
+        raise click.ClickException(f"cannot use the database at {where}: {detail}") from None
+
+
+async def _require_schema(database: Database) -> None:
+    if await migrate.current(database) is None:
+        raise SeedError("the database has no schema yet: run `campus migrate` first")
+
+
+def _display_url(settings: Settings) -> str:
+    try:
+        return make_url(settings.database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the configured database"
+
+
+def _summary(loaded: Loaded) -> str:
+    return ", ".join(f"{count:,} {table}" for table, count in loaded.counts.items())
