@@ -46,10 +46,13 @@ class Document:
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
-        variables: VariableValues,
+        variables: VariableValues | dict[str, Any],
     ) -> None:
         self.schema = schema
         self.fragments = fragments
+        # Strawberry's executor hands resolvers the plain coerced dict.
+        if isinstance(variables, dict):
+            variables = VariableValues(sources={}, coerced=variables)
         self.variables = variables
 
     def object_type(self, name: str) -> GraphQLObjectType:

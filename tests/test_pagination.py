@@ -1,0 +1,208 @@
+"""Relay paging with keyset cursors: both directions, limits, stale and foreign cursors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.models import Course, Student, registrations
+from tests.support import GraphQLClient
+
+PAGE = """
+query ($first: Int, $after: String, $last: Int, $before: String, $order: [StudentOrder!]) {
+  students(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+    totalCount
+    edges { cursor node { name grade } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def _students(connection: AsyncConnection, grades: list[str | None]) -> None:
+    await connection.execute(
+        insert(Student),
+        [{"id": i + 1, "name": f"s{i + 1:02}", "grade": g} for i, g in enumerate(grades)],
+    )
+
+
+async def _page(client: GraphQLClient, **variables: Any) -> dict[str, Any]:
+    data = await client.query(PAGE, variables)
+    return data["students"]  # type: ignore[no-any-return]
+
+
+def _names(page: dict[str, Any]) -> list[str]:
+    return [edge["node"]["name"] for edge in page["edges"]]
+
+
+async def test_forward_paging_visits_every_row_once(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 7)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await _page(client, first=3, after=after)
+        seen += _names(page)
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        assert page["totalCount"] == 7
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [f"s{i:02}" for i in range(1, 8)]
+
+
+async def test_backward_paging_from_the_end(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 7)
+    last = await _page(client, last=3)
+    assert _names(last) == ["s05", "s06", "s07"]
+    assert last["pageInfo"] == {
+        "hasNextPage": False,
+        "hasPreviousPage": True,
+        "startCursor": last["edges"][0]["cursor"],
+        "endCursor": last["edges"][-1]["cursor"],
+    }
+    before = await _page(client, last=3, before=last["pageInfo"]["startCursor"])
+    assert _names(before) == ["s02", "s03", "s04"]
+    assert before["pageInfo"]["hasNextPage"] is True
+    start = await _page(client, last=3, before=before["pageInfo"]["startCursor"])
+    assert _names(start) == ["s01"]
+    assert start["pageInfo"]["hasPreviousPage"] is False
+
+
+async def test_a_row_inserted_mid_scroll_neither_repeats_nor_skips(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 6)
+    first = await _page(client, first=3, order=[{"field": "NAME"}])
+    await connection.execute(insert(Student).values(id=100, name="s00"))  # sorts before the page
+    await connection.execute(insert(Student).values(id=101, name="s04b"))  # sorts after it
+    second = await _page(
+        client, first=10, after=first["pageInfo"]["endCursor"], order=[{"field": "NAME"}]
+    )
+    assert _names(first) == ["s01", "s02", "s03"]
+    assert _names(second) == ["s04", "s04b", "s05", "s06"]
+
+
+async def test_nulls_sort_last_ascending_and_first_descending(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["B", None, "A", None, "B"])
+    ascending = await _page(client, first=10, order=[{"field": "GRADE", "direction": "ASC"}])
+    assert _names(ascending) == ["s03", "s01", "s05", "s02", "s04"]
+    descending = await _page(client, first=10, order=[{"field": "GRADE", "direction": "DESC"}])
+    assert _names(descending) == ["s04", "s02", "s05", "s01", "s03"]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_paging_through_nulls_in_both_directions(
+    client: GraphQLClient, connection: AsyncConnection, direction: str
+) -> None:
+    await _students(connection, ["B", None, "A", None, "B", "C", None])
+    order = [{"field": "GRADE", "direction": direction}]
+    everything = _names(await _page(client, first=10, order=order))
+    forward: list[str] = []
+    after = None
+    for _ in range(10):
+        page = await _page(client, first=2, after=after, order=order)
+        forward += _names(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    backward: list[str] = []
+    before = None
+    for _ in range(10):
+        page = await _page(client, last=2, before=before, order=order)
+        backward = _names(page) + backward
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert forward == everything
+    assert backward == everything
+
+
+async def test_first_zero_is_an_empty_page(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 2)
+    page = await _page(client, first=0)
+    assert page["edges"] == []
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert page["pageInfo"]["startCursor"] is None
+
+
+async def test_page_size_defaults_to_twenty(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 25)
+    page = await _page(client)
+    assert len(page["edges"]) == 20
+    assert page["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"first": 1, "last": 1},
+        {"first": -1},
+        {"last": -1},
+        {"first": 101},
+        {"last": 101},
+        {"after": "not a cursor"},
+        {"before": "bm90IGEgY3Vyc29y"},
+        {"after": ""},
+    ],
+)
+async def test_bad_arguments_are_bad_user_input(
+    client: GraphQLClient, connection: AsyncConnection, variables: dict[str, Any]
+) -> None:
+    await _students(connection, ["A"] * 2)
+    assert await client.error_codes(PAGE, variables) == ["BAD_USER_INPUT"]
+
+
+async def test_a_cursor_belongs_to_its_list_and_order(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 3)
+    by_id = await _page(client, first=1)
+    cursor = by_id["pageInfo"]["endCursor"]
+    assert await client.error_codes(PAGE, {"after": cursor, "order": [{"field": "NAME"}]}) == [
+        "BAD_USER_INPUT"
+    ]
+    courses = "query ($after: String) { courses(after: $after) { totalCount } }"
+    assert await client.error_codes(courses, {"after": cursor}) == ["BAD_USER_INPUT"]
+
+
+async def test_nested_cursors_work_under_any_parent(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A"] * 2)
+    await connection.execute(
+        insert(Course), [{"id": i, "code": f"C{i}", "title": "t"} for i in range(1, 5)]
+    )
+    await connection.execute(
+        insert(registrations),
+        [{"student_id": s, "course_id": c} for s in (1, 2) for c in range(1, 5)],
+    )
+    query = """query ($after: String) { students { nodes { name
+        courses(first: 2, after: $after) {
+          nodes { code } pageInfo { endCursor hasNextPage } } } } }"""
+    first = (await client.query(query))["students"]["nodes"]
+    cursor = first[0]["courses"]["pageInfo"]["endCursor"]
+    second = (await client.query(query, {"after": cursor}))["students"]["nodes"]
+    for student in second:  # the cursor from student 1's list serves student 2's too
+        assert [c["code"] for c in student["courses"]["nodes"]] == ["C3", "C4"]
+        assert student["courses"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_ties_under_order_by_are_broken_by_id_in_the_same_direction(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["A", "A", "B", "A"])
+    page = await _page(client, first=10, order=[{"field": "GRADE", "direction": "DESC"}])
+    assert _names(page) == ["s03", "s04", "s02", "s01"]
