@@ -22,7 +22,7 @@ class RequestScope(SchemaExtension):
 
     _stats: SqlStats | None = None
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         async with sql_stats() as stats:
             try:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
 from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
+from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.context import Context
 from schema.filters import compile_filter
@@ -38,6 +39,9 @@ from schema.selection import Document, Field
 from server.db import count_rows
 
 __all__ = ["Loader"]
+
+if TYPE_CHECKING:
+    from schema.users import User
 
 AnyConnection = Connection[Any] | FollowConnection
 
@@ -128,6 +132,7 @@ class Loader:
         args: dict[str, Any],
         parents: Sequence[Node] | None,
     ) -> list[AnyConnection]:
+        """One connection per parent (or the root's one), all read in one statement."""
         settings = self._context.settings
         page = parse_page(
             spec.name,
@@ -140,66 +145,64 @@ class Loader:
             compile_filter(spec.node.filter_type, args["filter"]) if args.get("filter") else true()
         )
         connection_type = _named(self.doc.object_type(parent_type).fields[field.name].type)
-        selected = self.doc.collect(connection_type.name, field.selection_sets())
-        keys = None if parents is None else sorted({p.pk for p in parents})
-
-        rows_by_parent: dict[Any, list[Row[Any]]] = defaultdict(list)
-        if keys is None or keys:
-            for row in await self._fetch(self._page_statement(spec, page, predicate, keys)):
-                rows_by_parent[row.link_parent if keys is not None else None].append(row)
-        counts: dict[Any, int] = {}
-        if any(f.name == "totalCount" for f in selected) and (keys is None or keys):
-            counts = await self._counts(spec, predicate, keys)
-
         edge_type = _named(connection_type.fields["edges"].type).name
-        want_cursors = any(
-            f.name == "cursor"
-            for f in self.doc.collect_fields_of(
-                edge_type, [f for f in selected if f.name == "edges"]
-            )
-        )
-        node_fields = self._node_fields(edge_type, selected)
-        follow = bool(spec.edge_columns)
-        connections: list[AnyConnection] = []
-        all_nodes: list[Node] = []
-        for parent_key in keys if keys is not None else [None]:
-            rows, has_next, has_previous = page.window(rows_by_parent.get(parent_key, []))
-            cursors = [
-                page.cursor([getattr(r, k.label) for k in page.keys])
-                if want_cursors or i in (0, len(rows) - 1)
-                else ""
-                for i, r in enumerate(rows)
-            ]
-            nodes = [self._build(spec.node.type_name, row) for row in rows]
-            all_nodes.extend(nodes)
-            page_info = PageInfo(
-                has_next_page=has_next,
-                has_previous_page=has_previous,
-                start_cursor=cursors[0] if cursors else None,
-                end_cursor=cursors[-1] if cursors else None,
-            )
-            total = counts.get(parent_key, 0)
-            if follow:
-                edges = [
-                    FollowEdge(cursor=c, followed_at=r.followed_at, node=n)
-                    for c, r, n in zip(cursors, rows, nodes, strict=True)
-                ]
-                connections.append(
-                    FollowConnection(
-                        edges=edges, nodes=nodes, page_info=page_info, total_count=total
-                    )
-                )
-            else:
-                plain = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
-                connections.append(
-                    Connection(edges=plain, nodes=nodes, page_info=page_info, total_count=total)
-                )
-        for group in node_fields:
-            await self.populate(spec.node.type_name, all_nodes, [group])
+        selected = self.doc.collect(connection_type.name, field.selection_sets())
+        edges = [f for f in selected if f.name == "edges"]
+        want_cursors = any(f.name == "cursor" for f in self.doc.collect_fields_of(edge_type, edges))
+
+        keys: list[Any] = [None] if parents is None else sorted({p.pk for p in parents})
+        pages: dict[Any, list[Row[Any]]] = defaultdict(list)
+        counts: dict[Any, int] = {}
+        if keys:
+            parent_keys = None if parents is None else keys
+            statement = self._page_statement(spec, page, predicate, parent_keys)
+            for row in await self._fetch(statement):
+                pages[None if parents is None else row.link_parent].append(row)
+            if any(f.name == "totalCount" for f in selected):
+                counts = await self._counts(spec, predicate, parent_keys)
+
+        by_key = {
+            key: self._connection(spec, page, pages[key], counts.get(key, 0), want_cursors)
+            for key in keys
+        }
+        loaded = [node for connection in by_key.values() for node in connection.nodes]
+        for group in self._node_fields(edge_type, selected):
+            await self.populate(spec.node.type_name, loaded, [group])
         if parents is None:
-            return connections
-        by_key = dict(zip(keys or [], connections, strict=True))
+            return list(by_key.values())
         return [by_key[p.pk] for p in parents]
+
+    def _connection(
+        self, spec: ListSpec, page: Page, fetched: list[Row[Any]], total: int, want_cursors: bool
+    ) -> AnyConnection:
+        rows, has_next, has_previous = page.window(fetched)
+        # Cursors cost a JSON dump each: make the inner ones only when asked for.
+        cursors = [
+            page.cursor([getattr(row, key.label) for key in page.keys])
+            if want_cursors or i in (0, len(rows) - 1)
+            else ""
+            for i, row in enumerate(rows)
+        ]
+        nodes = [self._build(spec.node.type_name, row) for row in rows]
+        page_info = PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+        if spec.edge_columns:
+            users = cast("list[User]", nodes)
+            follow_edges = [
+                FollowEdge(cursor=cursor, followed_at=row.followed_at, node=user)
+                for cursor, row, user in zip(cursors, rows, users, strict=True)
+            ]
+            return FollowConnection(
+                edges=follow_edges, nodes=users, page_info=page_info, total_count=total
+            )
+        edges = [
+            Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)
+        ]
+        return Connection(edges=edges, nodes=nodes, page_info=page_info, total_count=total)
 
     def _node_fields(self, edge_type: str, selected: list[Field]) -> list[Field]:
         """Each place the nodes are selected: ``nodes``, and ``node`` under ``edges``."""
@@ -238,7 +241,7 @@ class Loader:
     # --------------------------------------------------------------------- SQL
 
     def _page_statement(
-        self, spec: ListSpec, page: Page, predicate: ColumnElement[bool], keys: list[int] | None
+        self, spec: ListSpec, page: Page, predicate: ColumnElement[bool], keys: list[Any] | None
     ) -> Select[Any]:
         columns: list[ColumnElement[Any]] = [
             *spec.node.columns,
@@ -261,18 +264,19 @@ class Loader:
         )
 
     async def _counts(
-        self, spec: ListSpec, predicate: ColumnElement[bool], keys: list[int] | None
+        self, spec: ListSpec, predicate: ColumnElement[bool], keys: list[Any] | None
     ) -> dict[Any, int]:
         if keys is None or spec.parent is None:
-            total = select(func.count()).select_from(spec.source).where(predicate)
-            return {None: (await self._fetch(total))[0][0]}
+            total = select(func.count().label("total")).select_from(spec.source).where(predicate)
+            [row] = await self._fetch(total)
+            return {None: row.total}
         stmt = (
-            select(spec.parent, func.count())
+            select(spec.parent.label("parent"), func.count().label("total"))
             .select_from(spec.source)
             .where(predicate, self._in(spec.parent, keys))
             .group_by(spec.parent)
         )
-        return {row[0]: row[1] for row in await self._fetch(stmt)}
+        return {row.parent: row.total for row in await self._fetch(stmt)}
 
     def _in(self, column: ColumnElement[Any], keys: Iterable[int]) -> ColumnElement[bool]:
         """``column IN keys`` as one bound parameter, however many keys."""
@@ -282,15 +286,16 @@ class Loader:
             return column.in_(select(items.c.value))
         return column == any_(literal(values, ARRAY(Integer)))
 
-    async def _fetch(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
-        rows = (await self._context.session.execute(stmt)).all()
+    async def _fetch(self, stmt: Select[Any]) -> list[Row[Any]]:
+        rows = list((await self._context.session.execute(stmt)).all())
         count_rows(len(rows))
         return rows
 
     def _build(self, type_name: str, row: Row[Any]) -> Node:
         definition = self._info.schema.get_type_by_name(type_name)
-        assert definition is not None
-        return cast("type[Any]", definition.origin).from_row(row)  # type: ignore[no-any-return]
+        assert isinstance(definition, StrawberryObjectDefinition)
+        node: Node = definition.origin.from_row(row)
+        return node
 
 
 def _json_list(values: list[int]) -> str:

@@ -103,7 +103,8 @@ class SortKey:
         if self.descending != reverse:
             if value is None:
                 return self.column.is_not(None)
-            return self.column < value
+            before: ColumnElement[bool] = self.column < value
+            return before
         if value is None:
             return false()
         beyond = self.column > value

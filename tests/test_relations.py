@@ -73,7 +73,7 @@ async def test_one_to_many_and_many_to_one(
 
 async def test_one_to_one_both_ways(client: GraphQLClient, connection: AsyncConnection) -> None:
     await load_dataset(connection, students=30, users=20)
-    linked = dict(
+    linked: dict[int, int] = dict(
         (
             await connection.execute(
                 text("SELECT id, user_id FROM students WHERE user_id IS NOT NULL")
