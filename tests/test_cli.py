@@ -1,0 +1,135 @@
+"""The campus command, run as a user runs it: a real process on a real file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from schema.root import schema
+
+CAMPUS = str(Path(sys.executable).with_name("campus"))
+
+
+def _campus(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'campus.db'}"}
+    return subprocess.run(
+        [CAMPUS, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _dump(tmp_path: Path) -> str:
+    with sqlite3.connect(tmp_path / "campus.db") as db:
+        return "\n".join(
+            repr(row)
+            for table in (
+                "users",
+                "teachers",
+                "courses",
+                "students",
+                "registrations",
+                "follows",
+                "articles",
+            )
+            for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+        )
+
+
+SMALL = ["--students", "30", "--courses", "8", "--teachers", "3", "--registrations", "60",
+         "--users", "12", "--follows", "40", "--articles", "20", "--no-progress"]  # fmt: skip
+
+
+def test_migrate_then_seed_is_deterministic(tmp_path: Path) -> None:
+    assert _campus(tmp_path, "migrate").returncode == 0
+    first = _campus(tmp_path, "seed", *SMALL)
+    assert first.returncode == 0, first.stderr
+    dump = _dump(tmp_path)
+    again = _campus(tmp_path, "seed", *SMALL, "--replace")
+    assert again.returncode == 0, again.stderr
+    assert _dump(tmp_path) == dump
+    other = _campus(tmp_path, "seed", *SMALL, "--replace", "--seed", "7")
+    assert other.returncode == 0
+    assert _dump(tmp_path) != dump
+
+
+def test_seed_refuses_a_database_that_holds_data(tmp_path: Path) -> None:
+    assert _campus(tmp_path, "migrate").returncode == 0
+    assert _campus(tmp_path, "seed", *SMALL).returncode == 0
+    refused = _campus(tmp_path, "seed", *SMALL)
+    assert refused.returncode != 0
+    assert "Traceback" not in refused.stderr
+    assert "replace" in refused.stderr + refused.stdout
+
+
+def test_export_schema_prints_the_served_schema(tmp_path: Path) -> None:
+    exported = _campus(tmp_path, "export-schema")
+    assert exported.returncode == 0
+    assert exported.stdout.strip() == schema.as_str().strip()
+
+
+def test_the_committed_schema_file_is_current() -> None:
+    committed = Path(__file__).resolve().parent.parent / "schema.graphql"
+    assert committed.read_text().strip() == schema.as_str().strip(), (
+        "schema.graphql is stale: run `campus export-schema > schema.graphql`"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """`campus serve` from an empty directory, as the README's first command runs it."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'campus.db'}"}
+    env.pop("CAMPUS_SECRET_KEY", None)
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [CAMPUS, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("campus serve did not become healthy within 60 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def test_serve_starts_on_an_empty_directory_with_demo_data(served: str) -> None:
+    health = httpx.get(f"{served}/healthz", timeout=5)
+    assert health.json() == {"status": "ok", "database": "ok"}
+    query = "{ students(first: 5) { totalCount nodes { name courses { totalCount } } } }"
+    body = httpx.post(f"{served}/graphql", json={"query": query}, timeout=5).json()
+    assert body["data"]["students"]["totalCount"] > 0
+    page = httpx.get(f"{served}/graphql", headers={"Accept": "text/html"}, timeout=5)
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    by_get = httpx.get(
+        f"{served}/graphql", params={"query": "{ teachers { totalCount } }"}, timeout=5
+    )
+    assert by_get.json()["data"]["teachers"]["totalCount"] > 0
