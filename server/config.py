@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./campus.db"
+ENVIRONMENTS = ("development", "production")
+# The parameter sets argon2-cffi ships (``argon2.profiles``), named as it names them.
+PASSWORD_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
 
 
 class SettingsError(ValueError):
@@ -56,10 +59,19 @@ class Settings:
     default_page_size: int = 20
     max_page_size: int = 100
     token_ttl_seconds: int = 7 * 24 * 3600
+    environment: str = "development"
+    # A name from ``argon2.profiles``; the tests use the cheapest one.
+    password_profile: str = "RFC_9106_LOW_MEMORY"
+    login_max_failures: int = 10
+    login_window_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +80,18 @@ class Settings:
         max_page_size = _int(env, "CAMPUS_MAX_PAGE_SIZE", 100, minimum=1)
         if default_page_size > max_page_size:
             raise SettingsError("CAMPUS_DEFAULT_PAGE_SIZE may not exceed CAMPUS_MAX_PAGE_SIZE")
+        environment = (env.get("CAMPUS_ENV") or "development").strip().lower()
+        if environment not in ENVIRONMENTS:
+            choices = ", ".join(ENVIRONMENTS)
+            raise SettingsError(f"CAMPUS_ENV must be one of {choices}, not {environment!r}")
+        password_profile = (env.get("CAMPUS_PASSWORD_PROFILE") or "RFC_9106_LOW_MEMORY").upper()
+        if password_profile not in PASSWORD_PROFILES:
+            raise SettingsError(
+                f"CAMPUS_PASSWORD_PROFILE must be one of {', '.join(PASSWORD_PROFILES)},"
+                f" not {password_profile!r}"
+            )
+        if environment == "production" and password_profile == "CHEAPEST":
+            raise SettingsError("CAMPUS_PASSWORD_PROFILE=CHEAPEST is for tests, not production")
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             secret_key=env.get("CAMPUS_SECRET_KEY") or None,
@@ -78,4 +102,8 @@ class Settings:
             default_page_size=default_page_size,
             max_page_size=max_page_size,
             token_ttl_seconds=_int(env, "CAMPUS_TOKEN_TTL_SECONDS", 7 * 24 * 3600, minimum=60),
+            environment=environment,
+            password_profile=password_profile,
+            login_max_failures=_int(env, "CAMPUS_LOGIN_MAX_FAILURES", 10, minimum=1),
+            login_window_seconds=_int(env, "CAMPUS_LOGIN_WINDOW_SECONDS", 60, minimum=1),
         )
