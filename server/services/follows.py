@@ -1,0 +1,55 @@
+"""Who follows whom: the ``Follow`` association object, created and deleted.
+
+The follower's row is locked first, so one user's follow and unfollow calls
+run one after the other: a repeated follow finds the first one's row and
+keeps its timestamp instead of failing on the primary key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import Follow, User
+from server.services.errors import invalid
+from server.services.permissions import Actor
+from server.services.rows import fetch
+
+__all__ = ["FollowChange", "follow", "unfollow"]
+
+
+@dataclass(frozen=True)
+class FollowChange:
+    follower: User
+    followed: User
+    changed: bool
+
+
+async def follow(session: AsyncSession, actor: Actor, *, user_id: int) -> FollowChange:
+    """The actor follows the user; a no-op (keeping the first timestamp) when it already does."""
+    follower, followed = await _pair(session, actor, user_id, "follow")
+    if await session.get(Follow, (follower.id, followed.id)) is not None:
+        return FollowChange(follower, followed, changed=False)
+    session.add(Follow(follower_id=follower.id, followed_id=followed.id))
+    await session.flush()
+    return FollowChange(follower, followed, changed=True)
+
+
+async def unfollow(session: AsyncSession, actor: Actor, *, user_id: int) -> FollowChange:
+    """The actor stops following the user; a no-op when it does not follow it."""
+    follower, followed = await _pair(session, actor, user_id, "unfollow")
+    existing = await session.get(Follow, (follower.id, followed.id))
+    if existing is None:
+        return FollowChange(follower, followed, changed=False)
+    await session.delete(existing)
+    await session.flush()
+    return FollowChange(follower, followed, changed=True)
+
+
+async def _pair(session: AsyncSession, actor: Actor, user_id: int, verb: str) -> tuple[User, User]:
+    if user_id == actor.user_id:
+        raise invalid(f"You cannot {verb} yourself.", ("user_id",))
+    follower = await fetch(session, User, actor.user_id, None, lock=True)
+    followed = await fetch(session, User, user_id, ("user_id",))
+    return follower, followed
