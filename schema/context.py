@@ -1,4 +1,4 @@
-"""Everything one request carries: settings, its database session and its lock."""
+"""Everything one request carries: settings, its database session and its lock, its viewer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,24 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from server.auth import Auth, TokenError
 from server.config import Settings
 from server.db import Database
+from server.services import accounts
+from server.services.permissions import Actor
 
-__all__ = ["Context"]
+__all__ = ["Context", "Viewer"]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user: its public columns, as ``User.from_row`` reads them."""
+
+    row: accounts.ViewerRow
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.row.id, is_admin=self.row.is_admin)
 
 
 @dataclass
@@ -25,9 +39,14 @@ class Context:
 
     settings: Settings
     database: Database
+    auth: Auth
     request: Request | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _session: AsyncSession | None = None
+    _viewer: Viewer | None = None
+    _viewer_known: bool = False
+    # Why the request's token names no viewer, when it came with one.
+    token_problem: str | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -36,7 +55,50 @@ class Context:
             self._session = self.database.reader()
         return self._session
 
+    async def viewer(self) -> Viewer | None:
+        """The user the request's bearer token names, if it is valid (one statement, once)."""
+        async with self.lock:
+            if not self._viewer_known:
+                self._viewer = await self._find_viewer()
+                self._viewer_known = True
+            return self._viewer
+
+    async def after_write(self) -> None:
+        """Start afresh after a mutation committed; call it holding ``lock``.
+
+        A SQLite reader keeps the snapshot its transaction began with, so the
+        reading session is closed for the next read to see the commit; and
+        the viewer is looked up again, since the change may have been to it.
+        """
+        await self.close()
+        self._viewer_known = False
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    async def _find_viewer(self) -> Viewer | None:
+        token = self._bearer_token()
+        if token is None:
+            return None
+        try:
+            claims = self.auth.tokens.read(token)
+        except TokenError as error:
+            self.token_problem = str(error)
+            return None
+        row = await accounts.active_user(self.session, claims.user_id, claims.version)
+        if row is None:
+            self.token_problem = "The token has been revoked: sign in again."
+            return None
+        return Viewer(row)
+
+    def _bearer_token(self) -> str | None:
+        header = self.request.headers.get("authorization") if self.request else None
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            self.token_problem = "The Authorization header must read `Bearer <token>`."
+            return None
+        return token.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
-__all__ = ["BadUserInputError"]
+__all__ = ["BadUserInputError", "UnauthenticatedError"]
 
 
 class BadUserInputError(GraphQLError):
@@ -12,3 +12,10 @@ class BadUserInputError(GraphQLError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+class UnauthenticatedError(GraphQLError):
+    """A protected field asked for without a valid token: ``UNAUTHENTICATED``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "UNAUTHENTICATED"})

@@ -8,7 +8,19 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema import articles, courses, nodes, students, teachers, users
+from schema import (
+    accounts,
+    article_mutations,
+    articles,
+    catalog_mutations,
+    courses,
+    enrollment,
+    follows,
+    nodes,
+    students,
+    teachers,
+    users,
+)
 from schema.extensions import RequestScope
 from schema.scalars import DateTime
 
@@ -19,8 +31,20 @@ Query = merge_types(
     (nodes.Query, users.Query, students.Query, courses.Query, teachers.Query, articles.Query),
 )
 
+Mutation = merge_types(
+    "Mutation",
+    (
+        catalog_mutations.Mutation,
+        enrollment.Mutation,
+        accounts.Mutation,
+        follows.Mutation,
+        article_mutations.Mutation,
+    ),
+)
+
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
     extensions=[RequestScope],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),

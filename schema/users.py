@@ -92,4 +92,11 @@ class Query:
 
     @strawberry.field(description="The signed-in user, or null.")
     async def viewer(self, info: Info) -> User | None:
-        return None
+        viewer = await info.context.viewer()
+        if viewer is None:
+            return None
+        user = User.from_row(viewer.row)
+        loader = Loader(info)
+        async with info.context.lock:
+            await loader.populate("User", [user], [loader.field])
+        return user

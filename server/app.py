@@ -15,6 +15,7 @@ from strawberry.asgi import GraphQL
 
 from schema.context import Context
 from schema.root import schema
+from server.auth import Auth
 from server.config import Settings
 from server.db import Database
 
@@ -22,13 +23,16 @@ __all__ = ["create_app"]
 
 
 class CampusGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(self, settings: Settings, database: Database, auth: Auth) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._settings = settings
         self._database = database
+        self._auth = auth
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(settings=self._settings, database=self._database, request=request)
+        return Context(
+            settings=self._settings, database=self._database, auth=self._auth, request=request
+        )
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -52,7 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if database is None:
             await db.dispose()
 
-    graphql = CampusGraphQL(settings, db)
+    graphql = CampusGraphQL(settings, db, Auth(settings))
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)],
         lifespan=lifespan,

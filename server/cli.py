@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, InvalidRequestError, OperationalError
 from server import migrate
 from server.config import Settings, SettingsError
 from server.db import Database
+from server.secret_key import ensure_secret_key
 from server.seed import Loaded, SeedError, load_demo, seed
 
 __all__ = ["main"]
@@ -132,6 +133,7 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
 
     settings = _settings()
     _log_level(settings)  # fail before migrating, not after
+    _secret_key(settings)
     demo = _run(settings, prepare)
     if demo is not None:
         click.echo(f"Loaded the demo data set: {_summary(demo)}.")
@@ -161,6 +163,16 @@ def _settings() -> Settings:
         return Settings.from_env()
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _secret_key(settings: Settings) -> None:
+    """Make sure the workers find a signing key; generate it where that is allowed."""
+    try:
+        created = ensure_secret_key(settings)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    if created is not None:
+        click.echo(f"Generated the key that signs tokens: {created} (keep it private).")
 
 
 def _log_level(settings: Settings) -> int:

@@ -22,6 +22,7 @@ from server.app import create_app
 from server.config import Settings
 from server.db import Database
 from server.migrate import upgrade
+from tests.people import People, add_people
 from tests.support import GraphQLClient
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -37,7 +38,7 @@ async def _create_postgres_database() -> str:
     try:
         async with admin.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as error:  # noqa: BLE001 - any failure: not reachable
+    except (OSError, Exception) as error:
         message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(error).__name__})"
         if REQUIRE_POSTGRES:
             pytest.fail(message)
@@ -75,7 +76,12 @@ async def database_url(
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, sql_stats=True, secret_key="test-secret-key" * 4)
+    return Settings(
+        database_url=database_url,
+        sql_stats=True,
+        secret_key="test-secret-key" * 4,
+        password_profile="CHEAPEST",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +112,24 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[GraphQ
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def people(connection: AsyncConnection, settings: Settings) -> People:
+    """An admin and two ordinary users, with the headers that sign each of them in."""
+    return await add_people(connection, settings)
+
+
+@pytest.fixture
+async def own_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated database of the same back end for one test that must commit (concurrency)."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
+    else:
+        url = await _create_postgres_database()
+    database = Database(Settings(database_url=url))
+    await upgrade(database)
+    await database.dispose()
+    yield url
+    if not url.startswith("sqlite"):
+        await _drop_postgres_database(url)

@@ -1,0 +1,184 @@
+"""Mutations of the links: registrations, a course's teacher, a student's user."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schema.courses import Course
+from schema.payloads import CoursePayload, StudentPayload, UserError
+from schema.students import Student
+from schema.writing import (
+    Info,
+    admin,
+    attach,
+    decode,
+    decode_each,
+    or_none,
+    signed_in,
+    user_errors,
+    write,
+)
+from server.services import enrollment
+from server.services.errors import ServiceError
+from server.services.permissions import Actor
+
+__all__ = ["Mutation"]
+
+
+@strawberry.input
+class EnrollmentInput:
+    student_id: strawberry.ID
+    course_id: strawberry.ID
+
+
+@strawberry.type(
+    description=(
+        "Result of adding or removing one student<->course link. Repeating it is harmless."
+        " On error both objects are null."
+    )
+)
+class EnrollmentPayload:
+    student: Student | None = None
+    course: Course | None = None
+    changed: bool = strawberry.field(
+        default=False, description="False when the link was already in the requested state."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SetStudentCoursesInput:
+    student_id: strawberry.ID
+    course_ids: list[strawberry.ID] = strawberry.field(
+        description="The complete new set of courses; links not listed are removed."
+    )
+
+
+@strawberry.input
+class AssignTeacherInput:
+    course_id: strawberry.ID
+    teacher_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The new teacher, or null to leave the course without one.",
+    )
+
+
+@strawberry.input
+class LinkStudentUserInput:
+    student_id: strawberry.ID
+    user_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The user to link, or null to unlink."
+    )
+
+
+class _LinkChange(Protocol):
+    async def __call__(
+        self, session: AsyncSession, actor: Actor, *, student_id: int, course_id: int
+    ) -> enrollment.Link: ...
+
+
+async def _change_link(
+    info: Info, input: EnrollmentInput, change: _LinkChange
+) -> EnrollmentPayload:
+    """Enroll or withdraw: a signed-in user for its own student, an admin for anyone's."""
+    try:
+        actor = await signed_in(info)
+        student_id = decode("Student", input.student_id, "student_id")
+        course_id = decode("Course", input.course_id, "course_id")
+        link = await write(
+            info,
+            lambda session: change(session, actor, student_id=student_id, course_id=course_id),
+        )
+    except ServiceError as error:
+        return EnrollmentPayload(user_errors=user_errors(error))
+    student, course = Student.from_row(link.student), Course.from_row(link.course)
+    await attach(info, student=student, course=course)
+    return EnrollmentPayload(student=student, course=course, changed=link.changed)
+
+
+async def _enroll_student(info: Info, input: EnrollmentInput) -> EnrollmentPayload:
+    return await _change_link(info, input, enrollment.enroll)
+
+
+async def _withdraw_student(info: Info, input: EnrollmentInput) -> EnrollmentPayload:
+    return await _change_link(info, input, enrollment.withdraw)
+
+
+async def _set_student_courses(info: Info, input: SetStudentCoursesInput) -> StudentPayload:
+    try:
+        await admin(info)
+        student_id = decode("Student", input.student_id, "student_id")
+        course_ids = decode_each("Course", input.course_ids, "course_ids")
+        row = await write(
+            info,
+            lambda session: enrollment.set_courses(
+                session, student_id=student_id, course_ids=course_ids
+            ),
+        )
+    except ServiceError as error:
+        return StudentPayload(user_errors=user_errors(error))
+    student = Student.from_row(row)
+    await attach(info, student=student)
+    return StudentPayload(student=student)
+
+
+async def _assign_teacher(info: Info, input: AssignTeacherInput) -> CoursePayload:
+    try:
+        await admin(info)
+        course_id = decode("Course", input.course_id, "course_id")
+        teacher = or_none(input.teacher_id)
+        teacher_id = None if teacher is None else decode("Teacher", teacher, "teacher_id")
+        row = await write(
+            info,
+            lambda session: enrollment.assign_teacher(
+                session, course_id=course_id, teacher_id=teacher_id
+            ),
+        )
+    except ServiceError as error:
+        return CoursePayload(user_errors=user_errors(error))
+    course = Course.from_row(row)
+    await attach(info, course=course)
+    return CoursePayload(course=course)
+
+
+async def _link_student_user(info: Info, input: LinkStudentUserInput) -> StudentPayload:
+    try:
+        await admin(info)
+        student_id = decode("Student", input.student_id, "student_id")
+        user = or_none(input.user_id)
+        user_id = None if user is None else decode("User", user, "user_id")
+        row = await write(
+            info,
+            lambda session: enrollment.link_user(session, student_id=student_id, user_id=user_id),
+        )
+    except ServiceError as error:
+        return StudentPayload(user_errors=user_errors(error))
+    student = Student.from_row(row)
+    await attach(info, student=student)
+    return StudentPayload(student=student)
+
+
+@strawberry.type
+class Mutation:
+    enroll_student = strawberry.mutation(
+        resolver=_enroll_student,
+        description="Append the course to the student's courses (idempotent).",
+    )
+    withdraw_student = strawberry.mutation(
+        resolver=_withdraw_student,
+        description="Remove the course from the student's courses (idempotent).",
+    )
+    set_student_courses = strawberry.mutation(
+        resolver=_set_student_courses, description="Replace the student's whole course collection."
+    )
+    assign_teacher = strawberry.mutation(
+        resolver=_assign_teacher,
+        description="Set or clear a course's teacher (the many-to-one side).",
+    )
+    link_student_user = strawberry.mutation(
+        resolver=_link_student_user,
+        description="Link or unlink a student and a user account (one-to-one).",
+    )

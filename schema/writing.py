@@ -1,0 +1,133 @@
+"""How a mutation runs: who asks, one transaction of its own, and what it answers.
+
+A mutation resolver authenticates (``signed_in``/``admin``), decodes its
+input's IDs, runs a service function in ``write`` and, on success, builds its
+payload's objects and lets the loader ``attach`` whatever the client selected
+under them. A ``ServiceError`` from any step becomes the payload's
+``userErrors``, and nothing has been written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
+
+from schema.context import Context
+from schema.errors import UnauthenticatedError
+from schema.ids import decode_id_of
+from schema.loader import Loader
+from schema.node import Node
+from schema.payloads import UserError, UserErrorCode
+from server.services.checks import KEEP, Keep
+from server.services.errors import ServiceError, not_found
+from server.services.permissions import Actor, require_admin
+
+__all__ = [
+    "Info",
+    "admin",
+    "attach",
+    "decode",
+    "decode_each",
+    "given",
+    "or_none",
+    "read",
+    "signed_in",
+    "user_errors",
+    "write",
+]
+
+Info = strawberry.Info[Context, None]
+T = TypeVar("T")
+
+
+async def signed_in(info: Info) -> Actor:
+    """The viewer; without a valid token, an ``UNAUTHENTICATED`` error for the whole field."""
+    viewer = await info.context.viewer()
+    if viewer is None:
+        raise UnauthenticatedError(
+            info.context.token_problem
+            or "Sign in first: this change needs an `Authorization: Bearer <token>` header."
+        )
+    return viewer.actor
+
+
+async def admin(info: Info) -> Actor:
+    """The viewer, who must be an admin: ``FORBIDDEN`` before any ID is looked at."""
+    actor = await signed_in(info)
+    require_admin(actor)
+    return actor
+
+
+async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in a write transaction of its own: all of it is committed, or nothing."""
+    context = info.context
+    async with context.lock:
+        # The reading session gives its connection back first: a request
+        # holding one connection while it waits for another could starve the
+        # pool when many write at once.
+        await context.close()
+        async with context.database.writer() as session, session.begin():
+            result = await work(session)
+        await context.after_write()
+    return result
+
+
+async def read(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` on the request's reading session, then give its connection back.
+
+    For reads followed by something slow (hashing a password), which should
+    not hold a connection meanwhile.
+    """
+    context = info.context
+    async with context.lock:
+        try:
+            return await work(context.session)
+        finally:
+            await context.close()
+
+
+def decode(type_name: str, global_id: str, *field: str) -> int:
+    """The primary key of an input's ID; a malformed one, or another type's, is NOT_FOUND."""
+    pk = decode_id_of(type_name, global_id)
+    if pk is None:
+        raise not_found(type_name.lower(), field)
+    return pk
+
+
+def decode_each(type_name: str, global_ids: Sequence[str], field: str) -> list[int]:
+    """The primary keys of a list of IDs; a bad one is NOT_FOUND by its index."""
+    return [decode(type_name, global_id, field, str(i)) for i, global_id in enumerate(global_ids)]
+
+
+def given(value: T) -> T | Keep:
+    """An update input's field: ``UNSET`` (left out) keeps the stored value."""
+    return KEEP if value is strawberry.UNSET else value
+
+
+def or_none(value: T | None) -> T | None:
+    """A create input's optional field: left out means the same as null."""
+    return None if value is strawberry.UNSET else value
+
+
+def user_errors(error: ServiceError) -> list[UserError]:
+    """The service's problems, with fields as paths into the mutation's ``input``."""
+    return [
+        UserError(
+            field=None if p.field is None else ["input", *map(to_camel_case, p.field)],
+            message=p.message,
+            code=UserErrorCode[p.code.name],
+        )
+        for p in error.problems
+    ]
+
+
+async def attach(info: Info, **nodes: Node | None) -> None:
+    """Load what the client selected under each payload field given (by name)."""
+    loader = Loader(info)
+    for field, node in nodes.items():
+        if node is not None:
+            await loader.attach(type(node).__name__, [node], field)

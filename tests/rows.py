@@ -1,0 +1,56 @@
+"""Rows for tests of the write side: inserted directly, and the database read back whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.models import Base, Course, Student, Teacher, registrations
+
+__all__ = ["add_course", "add_student", "add_teacher", "register", "registered", "snapshot"]
+
+
+async def add_teacher(
+    connection: AsyncConnection, name: str = "Ada Lovelace", **values: Any
+) -> int:
+    stmt = insert(Teacher).values(name=name, **values).returning(Teacher.id)
+    return (await connection.execute(stmt)).scalar_one()
+
+
+async def add_course(
+    connection: AsyncConnection, code: str, title: str = "A course", **values: Any
+) -> int:
+    stmt = insert(Course).values(code=code, title=title, **values).returning(Course.id)
+    return (await connection.execute(stmt)).scalar_one()
+
+
+async def add_student(connection: AsyncConnection, name: str = "Sam", **values: Any) -> int:
+    stmt = insert(Student).values(name=name, **values).returning(Student.id)
+    return (await connection.execute(stmt)).scalar_one()
+
+
+async def register(connection: AsyncConnection, student_id: int, *course_ids: int) -> None:
+    await connection.execute(
+        insert(registrations), [{"student_id": student_id, "course_id": c} for c in course_ids]
+    )
+
+
+async def registered(connection: AsyncConnection, student_id: int) -> list[int]:
+    """The ids of the student's courses, ascending."""
+    stmt = (
+        select(registrations.c.course_id)
+        .where(registrations.c.student_id == student_id)
+        .order_by(registrations.c.course_id)
+    )
+    return list((await connection.scalars(stmt)).all())
+
+
+async def snapshot(connection: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: equal snapshots mean nothing changed."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    for table in Base.metadata.sorted_tables:
+        rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
+        tables[table.name] = [tuple(row) for row in rows]
+    return tables

@@ -1,0 +1,164 @@
+"""Writers racing each other through real concurrent requests, on a database of their own.
+
+These cannot run inside a test's rolled-back transaction: each request must
+commit on its own connection, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from server.app import create_app
+from server.config import Settings
+from server.db import Database
+from server.models import Course, Follow, User, registrations
+from tests.people import add_user, bearer
+from tests.rows import add_course, add_student
+from tests.support import GraphQLClient, gid
+
+ENROLL = """
+mutation($input: EnrollmentInput!) {
+  enrollStudent(input: $input) { changed student { courses { totalCount } } userErrors { code } }
+}
+"""
+FOLLOW = """
+mutation($userId: ID!) {
+  follow(input: {userId: $userId}) { changed followed { username } userErrors { code } }
+}
+"""
+
+
+@dataclass
+class App:
+    client: GraphQLClient
+    database: Database
+    settings: Settings
+
+    async def count(self, stmt: Any) -> int:
+        async with self.database.engine.connect() as connection:
+            return int(await connection.scalar(stmt))
+
+    async def all(self, query: str, variables: list[dict[str, Any]], **headers: str) -> list[Any]:
+        """Send every request at once; each must answer without a GraphQL error."""
+        results = await asyncio.gather(*(self.client.query(query, v, **headers) for v in variables))
+        return list(results)
+
+
+@pytest.fixture
+async def app(settings: Settings, own_database_url: str) -> AsyncIterator[App]:
+    own = replace(settings, database_url=own_database_url)
+    database = Database(own)
+    transport = httpx.ASGITransport(app=create_app(own, database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield App(GraphQLClient(http), database, own)
+    await database.dispose()
+
+
+async def _seed(app: App, *, courses: int = 1) -> tuple[dict[str, str], int, list[int]]:
+    """An admin's headers, a student and some courses, committed."""
+    async with app.database.engine.begin() as connection:
+        admin = await add_user(connection, "admin", is_admin=True)
+        student = await add_student(connection)
+        course_ids = [await add_course(connection, f"C{i}") for i in range(courses)]
+    return bearer(app.settings, admin), student, course_ids
+
+
+async def test_twenty_identical_enrollments_leave_one_registration(app: App) -> None:
+    headers, student, [course] = await _seed(app)
+    variables = {"input": {"studentId": gid("Student", student), "courseId": gid("Course", course)}}
+
+    results = await app.all(ENROLL, [variables] * 20, **headers)
+
+    payloads = [r["enrollStudent"] for r in results]
+    assert Counter(p["changed"] for p in payloads) == {True: 1, False: 19}
+    assert all(p["userErrors"] == [] for p in payloads)
+    assert all(p["student"]["courses"]["totalCount"] == 1 for p in payloads)
+    assert await app.count(select(func.count()).select_from(registrations)) == 1
+
+
+async def test_twenty_enrollments_in_different_courses_lose_none(app: App) -> None:
+    headers, student, courses = await _seed(app, courses=20)
+    variables = [
+        {"input": {"studentId": gid("Student", student), "courseId": gid("Course", c)}}
+        for c in courses
+    ]
+
+    results = await app.all(ENROLL, variables, **headers)
+
+    assert all(r["enrollStudent"]["changed"] for r in results)
+    totals = sorted(r["enrollStudent"]["student"]["courses"]["totalCount"] for r in results)
+    assert totals[-1] == 20
+    assert await app.count(select(func.count()).select_from(registrations)) == 20
+
+
+async def test_fifty_users_following_one_at_once_make_fifty_follows(app: App) -> None:
+    async with app.database.engine.begin() as connection:
+        target = await add_user(connection, "target")
+        followers = [await add_user(connection, f"fan_{i:02d}") for i in range(50)]
+
+    results = await asyncio.gather(
+        *(
+            app.client.query(FOLLOW, {"userId": gid("User", target)}, **bearer(app.settings, f))
+            for f in followers
+        )
+    )
+
+    assert all(
+        r["follow"] == {"changed": True, "followed": {"username": "target"}, "userErrors": []}
+        for r in results
+    )
+    count = select(func.count()).select_from(Follow).where(Follow.followed_id == target)
+    assert await app.count(count) == 50
+
+
+async def test_one_user_following_twenty_times_at_once_follows_once(app: App) -> None:
+    async with app.database.engine.begin() as connection:
+        target = await add_user(connection, "target")
+        fan = await add_user(connection, "fan")
+
+    results = await app.all(
+        FOLLOW, [{"userId": gid("User", target)}] * 20, **bearer(app.settings, fan)
+    )
+
+    assert Counter(r["follow"]["changed"] for r in results) == {True: 1, False: 19}
+    assert await app.count(select(func.count()).select_from(Follow)) == 1
+
+
+async def test_rival_sign_ups_of_one_username_give_one_account(app: App) -> None:
+    document = """
+    mutation { signUp(input: {username: "grace", password: "correct horse"}) {
+      user { username } userErrors { field code } } }
+    """
+
+    results = await app.all(document, [{}] * 10)
+
+    outcomes = Counter(
+        "ok" if r["signUp"]["user"] else r["signUp"]["userErrors"][0]["code"] for r in results
+    )
+    assert outcomes == {"ok": 1, "CONFLICT": 9}
+    assert await app.count(select(func.count()).select_from(User)) == 1
+
+
+async def test_rival_course_codes_give_one_course(app: App) -> None:
+    headers, _, _ = await _seed(app, courses=0)
+    document = """
+    mutation { createCourse(input: {code: "SAME", title: "t"}) {
+      course { code } userErrors { field code } } }
+    """
+
+    results = await app.all(document, [{}] * 10, **headers)
+
+    outcomes = Counter(
+        "ok" if r["createCourse"]["course"] else r["createCourse"]["userErrors"][0]["code"]
+        for r in results
+    )
+    assert outcomes == {"ok": 1, "CONFLICT": 9}
+    assert await app.count(select(func.count()).select_from(Course)) == 1
