@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -21,6 +20,7 @@ from schema import (
     teachers,
     users,
 )
+from schema.errors import Schema
 from schema.extensions import RequestScope
 from schema.scalars import DateTime
 
@@ -42,7 +42,7 @@ Mutation = merge_types(
     ),
 )
 
-schema = strawberry.Schema(
+schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],

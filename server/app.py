@@ -11,13 +11,18 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from schema.context import Context
+from schema.errors import mask
 from schema.root import schema
 from server.auth import Auth
 from server.config import Settings
 from server.db import Database
+from server.request_id import RequestIdMiddleware
 
 __all__ = ["create_app"]
 
@@ -33,6 +38,17 @@ class CampusGraphQL(GraphQL[Context, None]):
         return Context(
             settings=self._settings, database=self._database, auth=self._auth, request=request
         )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [mask(error) for error in result.errors]
+        return await super().process_result(request, result)
+
+
+class CampusApp(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error handling, so that its 500s carry the id too.
+        return RequestIdMiddleware(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
@@ -57,7 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await db.dispose()
 
     graphql = CampusGraphQL(settings, db, Auth(settings))
-    return Starlette(
+    return CampusApp(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)],
         lifespan=lifespan,
     )

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, InvalidRequestError, OperationalError
 from server import migrate
 from server.config import Settings, SettingsError
 from server.db import Database
+from server.logs import logging_config
 from server.secret_key import ensure_secret_key
 from server.seed import Loaded, SeedError, load_demo, seed
 
@@ -146,6 +147,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         workers=workers,
         reload=reload,
         log_level=_log_level(settings),
+        # Each worker logs in one format, every line of a request with its id.
+        log_config=logging_config(settings.log_level),
     )
 
 
