@@ -1,9 +1,11 @@
-"""The ``campus`` command: serve, migrate, seed, export the schema."""
+"""The ``campus`` command: serve, migrate, seed, create an admin, export the schema."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -14,11 +16,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError, OperationalError
 
 from server import migrate
+from server.auth import Passwords
 from server.config import Settings, SettingsError
 from server.db import Database
 from server.logs import logging_config
 from server.secret_key import ensure_secret_key
-from server.seed import Loaded, SeedError, load_demo, seed
+from server.seed import DEMO_ADMIN, Loaded, SeedError, load_demo, seed
+from server.services import accounts
+from server.services.errors import ServiceError
 
 __all__ = ["main"]
 
@@ -128,16 +133,26 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         raise click.UsageError("--reload runs a single worker: drop --workers")
 
     # Everything that must happen once, before any worker starts.
-    async def prepare(database: Database) -> Loaded | None:
+    async def prepare(database: Database) -> tuple[Loaded, str] | None:
         await migrate.upgrade(database)
-        return None if no_demo else await load_demo(database)
+        if no_demo:
+            return None
+        password = secrets.token_urlsafe(12)
+        password_hash = await Passwords(settings.password_profile).hash(password)
+        demo = await load_demo(database, password_hash)
+        return None if demo is None else (demo, password)
 
     settings = _settings()
     _log_level(settings)  # fail before migrating, not after
     _secret_key(settings)
-    demo = _run(settings, prepare)
-    if demo is not None:
+    prepared = _run(settings, prepare)
+    if prepared is not None:
+        demo, password = prepared
         click.echo(f"Loaded the demo data set: {_summary(demo)}.")
+        click.echo(
+            f"Sign in as its admin with username {DEMO_ADMIN!r} and password {password!r}"
+            " (shown only this once; `campus create-admin` makes more admins)."
+        )
     # An import string, so that every worker (or the reloader's child) builds its own app.
     uvicorn.run(
         APP_FACTORY,
@@ -150,6 +165,33 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         # Each worker logs in one format, every line of a request with its id.
         log_config=logging_config(settings.log_level),
     )
+
+
+@main.command("create-admin")
+@click.argument("username")
+@click.option("--display-name", help="The name shown for the account (default: USERNAME).")
+def create_admin(username: str, display_name: str | None) -> None:
+    """Create an admin account named USERNAME.
+
+    The password is read from CAMPUS_ADMIN_PASSWORD, or asked for.
+    """
+    password = os.environ.get("CAMPUS_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    settings = _settings()
+    with _clear_errors(settings):
+        account = accounts.check_new_account(
+            username=username, password=password, display_name=display_name
+        )
+
+    async def work(database: Database) -> None:
+        await _require_schema(database)
+        password_hash = await Passwords(settings.password_profile).hash(password)
+        async with database.writer() as session, session.begin():
+            await accounts.create_user(session, account, password_hash=password_hash, is_admin=True)
+
+    _run(settings, work)
+    click.echo(f"Created the admin {account.username!r} in {_display_url(settings)}.")
 
 
 @main.command("export-schema")
@@ -209,6 +251,8 @@ def _clear_errors(settings: Settings) -> Iterator[None]:
         yield
     except (SeedError, migrate.MigrationError) as error:
         raise click.ClickException(str(error)) from None
+    except ServiceError as error:
+        raise click.ClickException(_problems(error)) from None
     except (OperationalError, OSError) as error:
         detail = error.orig if isinstance(error, OperationalError) else error
         where = _display_url(settings)
@@ -225,6 +269,10 @@ def _display_url(settings: Settings) -> str:
         return make_url(settings.database_url).render_as_string(hide_password=True)
     except ArgumentError:
         return "the configured database"
+
+
+def _problems(error: ServiceError) -> str:
+    return " ".join(problem.message for problem in error.problems)
 
 
 def _summary(loaded: Loaded) -> str:

@@ -14,12 +14,24 @@ from tqdm import tqdm
 from server.dataset import Row, Sizes, tables
 from server.db import Database
 from server.models import Base
+from server.services.accounts import NewAccount, create_user
 
-__all__ = ["DEMO_SIZES", "Loaded", "SeedError", "is_empty", "load_demo", "load_tables", "seed"]
+__all__ = [
+    "DEMO_ADMIN",
+    "DEMO_SIZES",
+    "Loaded",
+    "SeedError",
+    "is_empty",
+    "load_demo",
+    "load_tables",
+    "seed",
+]
 
 DEMO_SIZES = Sizes(
     students=40, courses=12, teachers=5, registrations=100, users=12, follows=30, articles=25
 )
+DEMO_ADMIN = "admin"
+"""The username of the demo data set's admin; ``campus serve`` makes up its password."""
 
 # Rows per executemany: large enough to amortise the round trip, small enough
 # to keep the parameter lists modest.
@@ -83,14 +95,21 @@ async def seed(
     return Loaded(counts, time.perf_counter() - started)
 
 
-async def load_demo(database: Database) -> Loaded | None:
-    """Load the small demo data set into an empty database; None if it was not empty."""
+async def load_demo(database: Database, admin_password_hash: str) -> Loaded | None:
+    """Load the small demo data set into an empty database; None if it was not empty.
+
+    Besides the generated users, who cannot log in, it has an admin
+    (``DEMO_ADMIN``) whose password is the one ``admin_password_hash`` hashes.
+    """
     started = time.perf_counter()
     async with database.writer() as session, session.begin():
         connection = await session.connection()
         if not await _is_empty(connection):
             return None
         counts = await load_tables(connection, DEMO_SIZES, seed=0, progress=False)
+        admin = NewAccount(DEMO_ADMIN, "Demo admin")
+        await create_user(session, admin, password_hash=admin_password_hash, is_admin=True)
+        counts["users"] += 1
     return Loaded(counts, time.perf_counter() - started)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -133,3 +135,52 @@ def test_serve_starts_on_an_empty_directory_with_demo_data(served: str) -> None:
         f"{served}/graphql", params={"query": "{ teachers { totalCount } }"}, timeout=5
     )
     assert by_get.json()["data"]["teachers"]["totalCount"] > 0
+
+
+def test_serve_shows_the_demo_admins_password_once(served: str, tmp_path: Path) -> None:
+    log = (tmp_path / "serve.log").read_text()
+    found = re.search(r"username 'admin' and password '([^']+)'", log)
+    assert found is not None, log
+    log_in = """
+    mutation($password: String!) {
+      logIn(input: {username: "admin", password: $password}) { token user { isAdmin } }
+    }
+    """
+    body = httpx.post(
+        f"{served}/graphql",
+        json={"query": log_in, "variables": {"password": found.group(1)}},
+        timeout=5,
+    ).json()
+    assert body["data"]["logIn"]["user"] == {"isAdmin": True}
+    token = body["data"]["logIn"]["token"]
+    created = httpx.post(
+        f"{served}/graphql",
+        json={"query": 'mutation { createTeacher(input: {name: "New"}) { teacher { name } } }'},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).json()
+    assert created["data"]["createTeacher"]["teacher"] == {"name": "New"}
+    assert stat.S_IMODE((tmp_path / ".campus-secret-key").stat().st_mode) == 0o600
+
+
+def test_create_admin_takes_its_password_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _campus(tmp_path, "migrate").returncode == 0
+    monkeypatch.setenv("CAMPUS_ADMIN_PASSWORD", "correct horse")
+
+    created = _campus(tmp_path, "create-admin", "Root_User")
+    again = _campus(tmp_path, "create-admin", "root_user")
+    monkeypatch.setenv("CAMPUS_ADMIN_PASSWORD", "short")
+    weak = _campus(tmp_path, "create-admin", "other")
+
+    assert created.returncode == 0, created.stderr
+    assert "root_user" in created.stdout
+    with sqlite3.connect(tmp_path / "campus.db") as db:
+        rows = db.execute("SELECT username, is_admin, password_hash FROM users").fetchall()
+    assert [(name, admin) for name, admin, _ in rows] == [("root_user", 1)]
+    assert rows[0][2].startswith("$argon2id$")
+    for failed, message in ((again, "taken"), (weak, "8 to 128 characters")):
+        assert failed.returncode != 0
+        assert message in failed.stderr
+        assert "Traceback" not in failed.stderr
