@@ -11,8 +11,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth import Passwords
+from server.config import Settings
 from server.models import Article, Follow, Student, User, utcnow
-from tests.people import People
+from tests.people import People, add_user, bearer
 from tests.rows import add_student, snapshot
 from tests.support import GraphQLClient, gid
 
@@ -143,6 +144,28 @@ async def test_log_in_with_the_right_password_only(client: GraphQLClient) -> Non
             {"field": None, "message": "Wrong username or password.", "code": "INVALID"}
         ],
     }
+
+
+async def test_a_hash_with_other_parameters_is_upgraded_at_log_in(
+    client: GraphQLClient, connection: AsyncConnection, settings: Settings
+) -> None:
+    """The suite hashes with CHEAPEST; a hash made with the default profile is replaced."""
+    old = await Passwords("RFC_9106_LOW_MEMORY").hash("correct horse")
+    user = await add_user(connection, "grace", password_hash=old)
+    headers = bearer(settings, user)
+
+    credentials = {"input": {"username": "grace", "password": "correct horse"}}
+    data = await client.query(LOG_IN, credentials)
+
+    assert data["logIn"]["userErrors"] == []
+    new = await connection.scalar(select(User.password_hash).where(User.id == user))
+    assert new is not None
+    assert new != old
+    assert "m=8," in new  # CHEAPEST's memory cost
+    again = await client.query(LOG_IN, credentials)
+    assert again["logIn"]["userErrors"] == []
+    # Not a password change: earlier tokens keep working.
+    assert (await client.query(VIEWER, {}, **headers))["viewer"]["username"] == "grace"
 
 
 async def test_generated_users_cannot_log_in(client: GraphQLClient, people: People) -> None:
