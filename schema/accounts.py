@@ -88,8 +88,10 @@ async def _log_in(info: Info, input: LogInInput) -> AuthPayload:
         message = f"Too many failed log-ins for this username: try again in {retry_after} s."
         return AuthPayload(user_errors=user_errors(invalid(message)))
     user = await read(info, lambda session: accounts.find_by_username(session, username))
+    # Verified even for an unknown user (against a dummy hash): same answer, same time.
     stored = None if user is None else user.password_hash
-    if user is None or not await auth.passwords.verify(stored, input.password):
+    verified = await auth.passwords.verify(stored, input.password)
+    if user is None or not verified:
         return AuthPayload(user_errors=user_errors(invalid(_WRONG_CREDENTIALS)))
     auth.throttle.succeeded(username)
     if auth.passwords.needs_rehash(user.password_hash):
@@ -161,7 +163,7 @@ async def _rehash(info: Info, user: UserRow, password: str) -> UserRow:
             ),
         )
     except ServiceError:
-        return user  # changed meanwhile: the new password's hash is already current
+        return user  # the password was changed meanwhile: nothing left to upgrade
 
 
 async def _signed_in_as(info: Info, row: UserRow) -> AuthPayload:

@@ -56,7 +56,10 @@ class Context:
         return self._session
 
     async def viewer(self) -> Viewer | None:
-        """The user the request's bearer token names, if it is valid (one statement, once)."""
+        """The user the request's bearer token names, if it is valid.
+
+        One statement, run again only after a mutation has committed.
+        """
         async with self.lock:
             if not self._viewer_known:
                 self._viewer = await self._find_viewer()

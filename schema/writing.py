@@ -125,9 +125,8 @@ def user_errors(error: ServiceError) -> list[UserError]:
     ]
 
 
-async def attach(info: Info, **nodes: Node | None) -> None:
+async def attach(info: Info, **nodes: Node) -> None:
     """Load what the client selected under each payload field given (by name)."""
     loader = Loader(info)
     for field, node in nodes.items():
-        if node is not None:
-            await loader.attach(type(node).__name__, [node], field)
+        await loader.attach(type(node).__name__, [node], field)

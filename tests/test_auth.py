@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.app import create_app
 from server.auth import Passwords
 from server.config import Settings
+from server.db import Database
 from server.models import Article, Follow, Student, User, utcnow
 from tests.people import People, add_user, bearer
 from tests.rows import add_student, snapshot
@@ -166,6 +170,29 @@ async def test_a_hash_with_other_parameters_is_upgraded_at_log_in(
     assert again["logIn"]["userErrors"] == []
     # Not a password change: earlier tokens keep working.
     assert (await client.query(VIEWER, {}, **headers))["viewer"]["username"] == "grace"
+
+
+async def test_log_in_takes_as_long_for_an_unknown_user_as_for_a_wrong_password(
+    settings: Settings, database: Database
+) -> None:
+    slow = replace(settings, password_profile="RFC_9106_LOW_MEMORY")
+    transport = httpx.ASGITransport(app=create_app(slow, database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        client = GraphQLClient(http)
+        await _sign_up(client, "grace", "correct horse")
+
+        async def fastest(username: str) -> float:
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                await client.query(LOG_IN, {"input": {"username": username, "password": "nope"}})
+                times.append(time.perf_counter() - started)
+            return min(times)
+
+        wrong_password = await fastest("grace")
+        unknown_user = await fastest("nobody")
+
+    assert unknown_user > wrong_password / 2
 
 
 async def test_generated_users_cannot_log_in(client: GraphQLClient, people: People) -> None:
