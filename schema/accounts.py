@@ -83,7 +83,10 @@ async def _sign_up(info: Info, input: SignUpInput) -> AuthPayload:
 async def _log_in(info: Info, input: LogInInput) -> AuthPayload:
     auth = info.context.auth
     username = normalize_username(input.username)
-    retry_after = auth.throttle.attempt(username)
+    # Real usernames are at most 32 characters: a longer one is kept short in
+    # the throttle's memory, which it may occupy for a minute.
+    throttled_as = username[:33]
+    retry_after = auth.throttle.attempt(throttled_as)
     if retry_after is not None:
         message = f"Too many failed log-ins for this username: try again in {retry_after} s."
         return AuthPayload(user_errors=user_errors(invalid(message)))
@@ -93,7 +96,7 @@ async def _log_in(info: Info, input: LogInInput) -> AuthPayload:
     verified = await auth.passwords.verify(stored, input.password)
     if user is None or not verified:
         return AuthPayload(user_errors=user_errors(invalid(_WRONG_CREDENTIALS)))
-    auth.throttle.succeeded(username)
+    auth.throttle.succeeded(throttled_as)
     if auth.passwords.needs_rehash(user.password_hash):
         user = await _rehash(info, user, input.password)
     return await _signed_in_as(info, user)

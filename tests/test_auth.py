@@ -316,6 +316,21 @@ async def test_change_password_revokes_every_earlier_token(client: GraphQLClient
     assert new_login["logIn"]["userErrors"] == []
 
 
+async def test_guessing_the_current_password_is_throttled(client: GraphQLClient) -> None:
+    token = await _sign_up(client, "grace", "old password")
+    guess = {"currentPassword": "a guess", "newPassword": "new password"}
+    for _ in range(10):
+        data = await client.query(CHANGE_PASSWORD, {"input": guess}, **_auth(token))
+        assert _errors(data["changePassword"]) == [(["input", "currentPassword"], "INVALID")]
+
+    right = {"currentPassword": "old password", "newPassword": "new password"}
+    data = await client.query(CHANGE_PASSWORD, {"input": right}, **_auth(token))
+
+    [error] = data["changePassword"]["userErrors"]
+    assert error["message"].startswith("Too many wrong passwords")
+    assert data["changePassword"]["token"] is None
+
+
 async def test_change_password_checks_both_passwords(
     client: GraphQLClient, connection: AsyncConnection
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -166,15 +167,23 @@ async def test_update_student_tells_omitted_from_null(
     assert await snapshot(connection) == before
 
 
-async def test_update_and_delete_of_an_unknown_student_are_not_found(
-    client: GraphQLClient, connection: AsyncConnection, people: People
+@pytest.mark.parametrize("kind", ["Student", "Course", "Teacher"])
+async def test_update_and_delete_of_an_unknown_row_are_not_found(
+    client: GraphQLClient, connection: AsyncConnection, people: People, kind: str
 ) -> None:
+    await add_student(connection)
+    await add_course(connection, "CS101")
+    await add_teacher(connection)
+    documents = {
+        f"update{kind}": {"Student": UPDATE_STUDENT, "Course": UPDATE_COURSE}.get(
+            kind, UPDATE_TEACHER
+        ),
+        f"delete{kind}": DELETE % f"delete{kind}",
+    }
+    other = "Course" if kind == "Student" else "Student"
     before = await snapshot(connection)
-    for document, name in (
-        (UPDATE_STUDENT, "updateStudent"),
-        (DELETE % "deleteStudent", "deleteStudent"),
-    ):
-        for bad in (gid("Student", 12345), gid("Course", 1), "%%%"):
+    for name, document in documents.items():
+        for bad in (gid(kind, 12345), gid(other, 1), "%%%"):
             data = await client.query(document, {"input": {"id": bad}}, **people.admin.headers)
             assert _errors(data[name]) == [(["input", "id"], "NOT_FOUND")]
     assert await snapshot(connection) == before
@@ -341,6 +350,23 @@ async def test_create_and_update_teacher(
             UPDATE_TEACHER, {"input": {"id": teacher["id"], **values}}, **people.admin.headers
         )
         assert _errors(data["updateTeacher"]) == expected
+    assert await snapshot(connection) == before
+
+
+async def test_create_teacher_checks_its_values(
+    client: GraphQLClient, connection: AsyncConnection, people: People
+) -> None:
+    before = await snapshot(connection)
+
+    data = await client.query(
+        CREATE_TEACHER, {"input": {"name": " ", "office": "o" * 21}}, **people.admin.headers
+    )
+
+    assert data["createTeacher"]["teacher"] is None
+    assert _errors(data["createTeacher"]) == [
+        (["input", "name"], "INVALID"),
+        (["input", "office"], "INVALID"),
+    ]
     assert await snapshot(connection) == before
 
 

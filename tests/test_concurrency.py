@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from server.app import create_app
 from server.config import Settings
 from server.db import Database
-from server.models import Course, Follow, User, registrations
+from server.models import Course, Follow, Student, User, registrations
 from tests.people import add_user, bearer
-from tests.rows import add_course, add_student
+from tests.rows import add_course, add_student, add_teacher, register, registered
 from tests.support import GraphQLClient, gid
 
 ENROLL = """
@@ -162,3 +162,98 @@ async def test_rival_course_codes_give_one_course(app: App) -> None:
     )
     assert outcomes == {"ok": 1, "CONFLICT": 9}
     assert await app.count(select(func.count()).select_from(Course)) == 1
+
+
+async def test_twenty_identical_withdrawals_remove_one_registration(app: App) -> None:
+    headers, student, [course] = await _seed(app)
+    async with app.database.engine.begin() as connection:
+        await register(connection, student, course)
+    variables = {"input": {"studentId": gid("Student", student), "courseId": gid("Course", course)}}
+    withdraw = ENROLL.replace("enrollStudent", "withdrawStudent")
+
+    results = await app.all(withdraw, [variables] * 20, **headers)
+
+    assert Counter(r["withdrawStudent"]["changed"] for r in results) == {True: 1, False: 19}
+    assert await app.count(select(func.count()).select_from(registrations)) == 0
+
+
+async def test_rival_replacements_leave_exactly_one_of_them(app: App) -> None:
+    headers, student, courses = await _seed(app, courses=12)
+    sets = [courses[i : i + 3] for i in range(0, 12, 3)] * 3
+    document = """
+    mutation($input: SetStudentCoursesInput!) {
+      setStudentCourses(input: $input) { student { name } userErrors { code } }
+    }
+    """
+    student_id = gid("Student", student)
+    variables = [
+        {"input": {"studentId": student_id, "courseIds": [gid("Course", c) for c in s]}}
+        for s in sets
+    ]
+
+    results = await app.all(document, variables, **headers)
+
+    assert all(r["setStudentCourses"]["userErrors"] == [] for r in results)
+    async with app.database.engine.connect() as connection:
+        assert await registered(connection, student) in [sorted(s) for s in sets]
+
+
+async def test_rival_links_to_one_user_give_one_link(app: App) -> None:
+    headers, _, _ = await _seed(app, courses=0)
+    async with app.database.engine.begin() as connection:
+        user = await add_user(connection, "grace")
+        students = [await add_student(connection, f"S{i}") for i in range(10)]
+    document = """
+    mutation($input: LinkStudentUserInput!) {
+      linkStudentUser(input: $input) { student { name } userErrors { field code } }
+    }
+    """
+    variables = [
+        {"input": {"studentId": gid("Student", s), "userId": gid("User", user)}} for s in students
+    ]
+
+    results = await app.all(document, variables, **headers)
+
+    outcomes = Counter(
+        "ok" if r["linkStudentUser"]["student"] else r["linkStudentUser"]["userErrors"][0]["code"]
+        for r in results
+    )
+    assert outcomes == {"ok": 1, "CONFLICT": 9}
+    linked = select(func.count()).select_from(Student).where(Student.user_id == user)
+    assert await app.count(linked) == 1
+
+
+async def test_rival_teacher_assignments_leave_one_teacher(app: App) -> None:
+    headers, _, [course] = await _seed(app)
+    async with app.database.engine.begin() as connection:
+        teachers = [await add_teacher(connection, f"T{i}") for i in range(10)]
+    document = """
+    mutation($input: AssignTeacherInput!) {
+      assignTeacher(input: $input) { course { teacher { name } } userErrors { code } }
+    }
+    """
+    variables = [
+        {"input": {"courseId": gid("Course", course), "teacherId": gid("Teacher", t)}}
+        for t in teachers
+    ]
+
+    results = await app.all(document, variables, **headers)
+
+    assert all(r["assignTeacher"]["userErrors"] == [] for r in results)
+    teacher = select(Course.teacher_id).where(Course.id == course)
+    async with app.database.engine.connect() as connection:
+        assert await connection.scalar(teacher) in teachers
+
+
+async def test_twenty_identical_unfollows_delete_one_follow(app: App) -> None:
+    async with app.database.engine.begin() as connection:
+        target = await add_user(connection, "target")
+        fan = await add_user(connection, "fan")
+    headers = bearer(app.settings, fan)
+    await app.client.query(FOLLOW, {"userId": gid("User", target)}, **headers)
+    unfollow = FOLLOW.replace("follow(", "unfollow(")
+
+    results = await app.all(unfollow, [{"userId": gid("User", target)}] * 20, **headers)
+
+    assert Counter(r["unfollow"]["changed"] for r in results) == {True: 1, False: 19}
+    assert await app.count(select(func.count()).select_from(Follow)) == 0

@@ -209,6 +209,13 @@ async def test_set_student_courses_changes_nothing_when_one_course_is_missing(
     await register(connection, student, a)
     before = await snapshot(connection)
 
+    missing_student = await client.query(
+        SET_COURSES,
+        {"input": {"studentId": gid("Student", student + 1), "courseIds": [gid("Course", a)]}},
+        **people.admin.headers,
+    )
+    errors = missing_student["setStudentCourses"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["input", "studentId"], "NOT_FOUND")]
     for bad in (gid("Course", b + 1), "garbage"):
         data = await client.query(
             SET_COURSES,
