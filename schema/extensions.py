@@ -25,12 +25,12 @@ class RequestScope(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         async with sql_stats() as stats:
+            self._stats = stats
             try:
                 yield
             finally:
                 if isinstance(context, Context):
                     await context.close()
-        self._stats = stats
 
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context

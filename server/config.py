@@ -64,6 +64,10 @@ class Settings:
     password_profile: str = "RFC_9106_LOW_MEMORY"
     login_max_failures: int = 10
     login_window_seconds: int = 60
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_nodes: int = 50_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,4 +110,8 @@ class Settings:
             password_profile=password_profile,
             login_max_failures=_int(env, "CAMPUS_LOGIN_MAX_FAILURES", 10, minimum=1),
             login_window_seconds=_int(env, "CAMPUS_LOGIN_WINDOW_SECONDS", 60, minimum=1),
+            max_depth=_int(env, "CAMPUS_MAX_DEPTH", 15, minimum=1),
+            max_aliases=_int(env, "CAMPUS_MAX_ALIASES", 30),
+            max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
+            max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
         )
