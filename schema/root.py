@@ -22,6 +22,7 @@ from schema import (
 )
 from schema.errors import Schema
 from schema.extensions import RequestScope
+from schema.limits import QueryLimits
 from schema.scalars import DateTime
 
 __all__ = ["schema"]
@@ -46,6 +47,6 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
-    extensions=[RequestScope],
+    extensions=[RequestScope, QueryLimits],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
 )

@@ -35,8 +35,8 @@ async def test_many_to_many_both_ways(client: GraphQLClient, connection: AsyncCo
         connection, "SELECT course_id, student_id FROM registrations ORDER BY 1, 2"
     )
     data = await client.query(
-        """{ students(first: 100) { nodes { id courses(first: 100) { totalCount nodes { id
-            students(first: 100) { totalCount nodes { id } } } } } } }"""
+        """{ students(first: 40) { nodes { id courses(first: 20) { totalCount nodes { id
+            students(first: 40) { totalCount nodes { id } } } } } } }"""
     )
     students = data["students"]["nodes"]
     assert len(students) == 40
