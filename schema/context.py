@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -13,6 +15,8 @@ from server.config import Settings
 from server.db import Database
 from server.services import accounts
 from server.services.permissions import Actor
+
+T = TypeVar("T")
 
 __all__ = ["Context", "Viewer"]
 
@@ -60,11 +64,14 @@ class Context:
 
         One statement, run again only after a mutation has committed.
         """
-        async with self.lock:
+
+        async def look_up() -> Viewer | None:
             if not self._viewer_known:
                 self._viewer = await self._find_viewer()
                 self._viewer_known = True
             return self._viewer
+
+        return await self.exclusive(look_up)
 
     async def after_write(self) -> None:
         """Start afresh after a mutation committed; call it holding ``lock``.
@@ -73,10 +80,30 @@ class Context:
         reading session is closed for the next read to see the commit; and
         the viewer is looked up again, since the change may have been to it.
         """
-        await self.close()
+        await self.release_session()
         self._viewer_known = False
 
+    async def exclusive(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` holding ``lock``, to its end even if the caller is cancelled.
+
+        The executor cancels a failed field's siblings; a statement cancelled
+        mid-flight would invalidate the session's connection, so database
+        work finishes (and releases the lock) before the cancellation lands.
+        """
+
+        async def run() -> T:
+            async with self.lock:
+                return await work()
+
+        return await asyncio.shield(run())
+
     async def close(self) -> None:
+        """End the request: wait for database work still running, then close."""
+        async with self.lock:
+            await self.release_session()
+
+    async def release_session(self) -> None:
+        """Close the reading session, giving its connection back; hold ``lock``."""
         if self._session is not None:
             await self._session.close()
             self._session = None

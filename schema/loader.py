@@ -68,8 +68,9 @@ class Loader:
 
     async def root_list(self, spec: ListSpec) -> AnyConnection:
         args = self.doc.arguments(self.parent_type, self.field)
-        async with self._context.lock:
-            [connection] = await self._lists(self.parent_type, spec, self.field, args, None)
+        [connection] = await self._context.exclusive(
+            lambda: self._lists(self.parent_type, spec, self.field, args, None)
+        )
         return connection
 
     async def nodes(self, global_ids: Sequence[str]) -> list[Node | None]:
@@ -80,23 +81,28 @@ class Loader:
             if item is not None and item[0] in NODES:
                 wanted[item[0]].add(item[1])
         found: dict[tuple[str, int], Node] = {}
-        async with self._context.lock:
+
+        async def load() -> None:
             for type_name, pks in wanted.items():
                 spec = NODES[type_name]
                 stmt = select(*spec.columns).where(self._in(spec.table.c.id, pks))
-                rows = await self._fetch(stmt)
-                objects = [self._build(type_name, row) for row in rows]
+                objects = [self._build(type_name, row) for row in await self._fetch(stmt)]
                 found.update(((type_name, obj.pk), obj) for obj in objects)
                 await self.populate(type_name, objects, [self.field])
+
+        await self._context.exclusive(load)
         return [None if item is None else found.get(item) for item in decoded]
 
     async def attach(self, type_name: str, objects: Sequence[Node], payload_field: str) -> None:
         """Load what a mutation payload's ``payload_field`` selects for ``objects``."""
         fields = [f for f in self._own_fields() if f.name == payload_field]
         if objects and fields:
-            async with self._context.lock:
-                for field in fields:
+
+            async def load() -> None:
+                for field in fields:  # each alias with its own selection
                     await self.populate(type_name, objects, [field])
+
+            await self._context.exclusive(load)
 
     def _own_fields(self) -> list[Field]:
         return_type = _named(self._info._raw_info.return_type)

@@ -97,6 +97,5 @@ class Query:
             return None
         user = User.from_row(viewer.row)
         loader = Loader(info)
-        async with info.context.lock:
-            await loader.populate("User", [user], [loader.field])
+        await info.context.exclusive(lambda: loader.populate("User", [user], [loader.field]))
         return user

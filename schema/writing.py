@@ -69,7 +69,7 @@ async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         # The reading session gives its connection back first: a request
         # holding one connection while it waits for another could starve the
         # pool when many write at once.
-        await context.close()
+        await context.release_session()
         async with context.database.writer() as session, session.begin():
             result = await work(session)
         await context.after_write()
@@ -87,7 +87,7 @@ async def read(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         try:
             return await work(context.session)
         finally:
-            await context.close()
+            await context.release_session()
 
 
 def decode(type_name: str, global_id: str, *field: str) -> int:

@@ -229,3 +229,18 @@ async def test_first_requests_on_a_fresh_engine_resolve_siblings_safely(settings
     finally:
         await database.dispose()
     assert all(result == results[0] for result in results)
+
+
+async def test_a_failing_sibling_leaves_the_session_usable(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    """The executor cancels a failed field's siblings; their SQL must not be cut off."""
+    await load_dataset(connection, students=60, courses=10, registrations=300)
+    query = """{ a: students(first: 60) { nodes { courses { nodes { students { totalCount } } } } }
+                 b: courses(first: -1) { totalCount } }"""
+    for _ in range(5):
+        body = await client.execute(query)
+        assert body["data"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    data = await client.query("{ students { totalCount } }")
+    assert data["students"]["totalCount"] == 60
