@@ -7,7 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -60,7 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             async with db.reader() as session:
                 await session.execute(text("SELECT 1"))
-        except Exception:
+        except (SQLAlchemyError, OSError):
             return JSONResponse(
                 {"status": "unavailable", "database": "unreachable"}, status_code=503
             )
@@ -75,5 +78,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = CampusGraphQL(settings, db, Auth(settings))
     return CampusApp(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)],
+        middleware=_cors(settings),
         lifespan=lifespan,
     )
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """CORS only for the origins configured; bearer tokens need no cookies (credentials)."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    ]
