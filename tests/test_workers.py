@@ -1,0 +1,159 @@
+"""Several server processes sharing one database, driven by many clients at once.
+
+`campus serve --workers 4` runs as a deployment runs it; concurrent enroll,
+withdraw, follow and unfollow traffic, each request repeated by several
+clients at the same moment, must leave exactly the expected rows: no
+duplicate, no lost write, no 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from server.config import Settings
+from server.db import Database
+from server.models import Follow, registrations
+from tests.people import add_user, bearer
+from tests.rows import add_course, add_student
+from tests.support import gid
+
+CAMPUS = str(Path(sys.executable).with_name("campus"))
+WORKERS = 4
+STUDENTS, COURSES, FOLLOWERS, REPEATS = 8, 5, 24, 3
+
+ENROLL = """mutation ($input: EnrollmentInput!) {
+  enrollStudent(input: $input) { changed userErrors { code } } }"""
+WITHDRAW = """mutation ($input: EnrollmentInput!) {
+  withdrawStudent(input: $input) { changed userErrors { code } } }"""
+FOLLOW = """mutation ($id: ID!) { follow(input: {userId: $id}) { changed userErrors { code } } }"""
+UNFOLLOW = (
+    """mutation ($id: ID!) { unfollow(input: {userId: $id}) { changed userErrors { code } } }"""
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": own_database_url,
+        "CAMPUS_SECRET_KEY": settings.secret_key or "",
+        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
+        "CAMPUS_POOL_SIZE": "5",
+    }
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [CAMPUS, "serve", "--no-demo", "--workers", str(WORKERS), "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail("campus serve --workers did not become healthy within 60 s")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+async def world(settings: Settings, own_database_url: str) -> AsyncIterator[dict[str, Any]]:
+    database = Database(Settings(database_url=own_database_url))
+    async with database.engine.begin() as conn:
+        admin = await add_user(conn, "admin", is_admin=True)
+        target = await add_user(conn, "target")
+        followers = [await add_user(conn, f"follower_{i:02}") for i in range(FOLLOWERS)]
+        students = [await add_student(conn, f"Student {i}") for i in range(STUDENTS)]
+        courses = [await add_course(conn, f"C{i}") for i in range(COURSES)]
+    yield {
+        "admin": bearer(settings, admin),
+        "target": gid("User", target),
+        "followers": [bearer(settings, f) for f in followers],
+        "pairs": [
+            {"studentId": gid("Student", s), "courseId": gid("Course", c)}
+            for s in students
+            for c in courses
+        ],
+        "database": database,
+    }
+    await database.dispose()
+
+
+async def _send(
+    http: httpx.AsyncClient, query: str, variables: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    [payload] = body["data"].values()
+    assert payload["userErrors"] == [], payload
+    return payload  # type: ignore[no-any-return]
+
+
+async def _storm(
+    http: httpx.AsyncClient, requests: list[tuple[str, dict[str, Any], dict[str, str]]]
+) -> Counter[bool]:
+    """Send every request REPEATS times, all at once; count the `changed` answers."""
+    sends = [_send(http, q, v, h) for q, v, h in requests for _ in range(REPEATS)]
+    return Counter(payload["changed"] for payload in await asyncio.gather(*sends))
+
+
+async def test_workers_share_the_database_without_losing_or_doubling_writes(
+    server: str, world: dict[str, Any]
+) -> None:
+    # Idle connections expire on our side well before uvicorn's 5 s keep-alive,
+    # so no request goes out on a connection the server is closing.
+    limits = httpx.Limits(max_connections=64, keepalive_expiry=1)
+    async with httpx.AsyncClient(base_url=server, timeout=60, limits=limits) as http:
+        admin, target, pairs = world["admin"], world["target"], world["pairs"]
+        enrolled, followed = await asyncio.gather(
+            _storm(http, [(ENROLL, {"input": pair}, admin) for pair in pairs]),
+            _storm(http, [(FOLLOW, {"id": target}, h) for h in world["followers"]]),
+        )
+        withdrawn_pairs = pairs[::COURSES]  # each student's first course
+        unfollowers = world["followers"][::2]
+        withdrawn, unfollowed = await asyncio.gather(
+            _storm(http, [(WITHDRAW, {"input": pair}, admin) for pair in withdrawn_pairs]),
+            _storm(http, [(UNFOLLOW, {"id": target}, h) for h in unfollowers]),
+        )
+    assert enrolled == {True: len(pairs), False: len(pairs) * (REPEATS - 1)}
+    assert followed == {True: FOLLOWERS, False: FOLLOWERS * (REPEATS - 1)}
+    assert withdrawn == {True: len(withdrawn_pairs), False: len(withdrawn_pairs) * (REPEATS - 1)}
+    assert unfollowed == {True: len(unfollowers), False: len(unfollowers) * (REPEATS - 1)}
+    async with world["database"].engine.connect() as conn:
+        links = await conn.scalar(select(func.count()).select_from(registrations))
+        follows = await conn.scalar(select(func.count()).select_from(Follow))
+    assert links == len(pairs) - len(withdrawn_pairs)
+    assert follows == FOLLOWERS - len(unfollowers)
