@@ -1,0 +1,110 @@
+"""The canonical read queries (issue 6): Q1-Q4, as GraphQL documents and floor calls.
+
+The campus server and the naive baseline get the same document and variables;
+the floor gets the variables alone at its own path. All three must answer
+with the same ``data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Q1", "Q2", "Q3", "Q4", "ReadQuery"]
+
+
+@dataclass(frozen=True)
+class ReadQuery:
+    """One read query: its document, the floor endpoint that answers it, what it shows."""
+
+    name: str
+    title: str
+    document: str
+    floor_path: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+    def with_variables(self, name: str, title: str, **variables: Any) -> ReadQuery:
+        return ReadQuery(name, title, self.document, self.floor_path, variables)
+
+
+Q1 = ReadQuery(
+    "Q1",
+    "50 students -> courses (10) -> students (10)",
+    """
+query Q1 {
+  students(first: 50) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id name grade
+        courses(first: 10) {
+          nodes {
+            id code title
+            students(first: 10) { nodes { id name } }
+          }
+        }
+      }
+    }
+  }
+}
+""",
+    "/q1",
+)
+
+Q2 = ReadQuery(
+    "Q2",
+    "20 newest followers -> 5 newest articles each",
+    """
+query Q2($user: ID!) {
+  node(id: $user) {
+    ... on User {
+      id username
+      followers(first: 20) {
+        pageInfo { hasNextPage endCursor }
+        edges {
+          followedAt
+          node {
+            id username displayName
+            articles(first: 5) { nodes { id title createdAt } }
+          }
+        }
+      }
+    }
+  }
+}
+""",
+    "/q2",
+)
+
+Q3 = ReadQuery(
+    "Q3",
+    "20 students after a keyset cursor",
+    """
+query Q3($after: String) {
+  students(first: 20, after: $after) {
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id name grade } }
+  }
+}
+""",
+    "/q3",
+)
+
+Q4 = ReadQuery(
+    "Q4",
+    'first 20 students named like "an" in one course, with totalCount',
+    """
+query Q4($code: String!) {
+  students(
+    first: 20
+    filter: { name: { contains: "an" }, courses: { some: { code: { eq: $code } } } }
+  ) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { id name grade }
+  }
+}
+""",
+    "/q4",
+)
