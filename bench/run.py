@@ -146,6 +146,7 @@ class _Session:
         users = tuple(sorted(self.accounts.user_tokens)) if self.accounts else self._floor_users()
         t = self.targets
         problems: list[str] = []
+        links_wrong: list[str] = []
         costs: list[dict[str, int]] = []
 
         async def runner(concurrency: int, seconds: float) -> Level:
@@ -154,18 +155,23 @@ class _Session:
             level = await run_level(HOST, server.port, send, concurrency, seconds)
             after, rows = await link_snapshot(self.backend.url, t.w_students, t.w_courses, users)
             found = writes.check_links(before, after, rows, mix.done)
-            if mix.server_errors:
-                found.insert(0, f"{mix.server_errors} answers were 5xx")
-            problems.extend(f"c={concurrency}: {p}" for p in found + mix.failures)
-            if not costs:
-                costs.extend(mix.sql)
+            links_wrong.extend(found)
+            if mix.failed:
+                found.insert(
+                    0,
+                    f"{mix.failed} of {mix.failed + len(mix.done)} requests failed"
+                    f" ({mix.server_errors} with a 5xx), e.g. {'; '.join(mix.failures)}",
+                )
+            problems.extend(f"c={concurrency}: {p}" for p in found)
+            costs.extend(mix.sql)
             return level
 
         measurement.levels = await _levels(server, runner, self.config)
         if costs:
             measurement.statements = round(sum(c["statements"] for c in costs) / len(costs), 2)
             measurement.rows = round(sum(c["rows"] for c in costs) / len(costs), 2)
-        measurement.check = "; ".join(problems[:10]) or "ok: links match the changed answers"
+        links = "links do NOT match" if links_wrong else "links match the changed answers"
+        measurement.check = "; ".join([*problems[:6], links] if problems else ["ok", links])
         _report(self.backend, measurement)
         if problems:
             say(f"[{self.backend.name}] {kind} W check FAILED: {measurement.check}")

@@ -91,11 +91,13 @@ class WriteMix:
     done: list[tuple[Op, bool]] = field(default_factory=list)
     sql: list[dict[str, int]] = field(default_factory=list)
     server_errors: int = 0
+    failed: int = 0
     failures: list[str] = field(default_factory=list)
     _next: Counter[int] = field(default_factory=Counter)
 
     def reset(self) -> None:
-        self.done, self.sql, self.server_errors, self.failures = [], [], 0, []
+        self.done, self.sql, self.failures = [], [], []
+        self.server_errors = self.failed = 0
 
     def sender(self) -> Send:
         async def send(connection: HttpConnection, client: int) -> bool:
@@ -106,8 +108,9 @@ class WriteMix:
             self.server_errors += status >= 500
             changed, sql = self.parse(status, body)
             if changed is None:
-                if len(self.failures) < 5:
-                    self.failures.append(f"{op}: HTTP {status} {body[:200]!r}")
+                self.failed += 1
+                if len(self.failures) < 2:
+                    self.failures.append(f"{op.kind} {op.a}->{op.b}: {_failure(status, body)}")
                 return False
             self.done.append((op, changed))
             if sql is not None:
@@ -115,6 +118,18 @@ class WriteMix:
             return True
 
         return send
+
+
+def _failure(status: int, body: bytes) -> str:
+    """A short account of a failed answer: its status and first error."""
+    try:
+        answer = json.loads(body)
+        error = (answer.get("errors") or [{}])[0]
+        code = error.get("extensions", {}).get("code", "")
+        message = error.get("message") or str(answer.get("data"))[:120]
+    except (ValueError, AttributeError):
+        return f"HTTP {status} {body[:120]!r}"
+    return f"HTTP {status} {code} {message!r}".replace("  ", " ")
 
 
 def parse_graphql(status: int, body: bytes) -> tuple[bool | None, dict[str, int] | None]:
