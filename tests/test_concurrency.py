@@ -119,6 +119,24 @@ async def test_fifty_users_following_one_at_once_make_fifty_follows(app: App) ->
     assert await app.count(count) == 50
 
 
+async def test_users_following_each_other_at_once_never_deadlock(app: App) -> None:
+    """A follows B while B follows A: each locks itself and touches the other."""
+    async with app.database.engine.begin() as connection:
+        users = [await add_user(connection, f"peer_{i}") for i in range(8)]
+
+    results = await asyncio.gather(
+        *(
+            app.client.query(FOLLOW, {"userId": gid("User", b)}, **bearer(app.settings, a))
+            for a in users
+            for b in users
+            if a != b
+        )
+    )
+
+    assert all(r["follow"]["changed"] and r["follow"]["userErrors"] == [] for r in results)
+    assert await app.count(select(func.count()).select_from(Follow)) == 8 * 7
+
+
 async def test_one_user_following_twenty_times_at_once_follows_once(app: App) -> None:
     async with app.database.engine.begin() as connection:
         target = await add_user(connection, "target")

@@ -32,11 +32,16 @@ async def fetch(
 ) -> M:
     """The row ``pk`` names, or NOT_FOUND on ``field``.
 
-    ``lock`` takes the row's write lock first (``SELECT … FOR UPDATE``) so that
-    writers of the same row queue up; SQLite has no row locks, but there the
-    writer's ``BEGIN IMMEDIATE`` has serialized every writer already.
+    ``lock`` takes the row's write lock first so that writers of the same row
+    queue up; SQLite has no row locks, but there the writer's ``BEGIN
+    IMMEDIATE`` has serialized every writer already. The lock is ``FOR NO KEY
+    UPDATE``, not ``FOR UPDATE``: inserting a link key-share-locks the other
+    row it references, and A following B while B follows A would otherwise
+    deadlock.
     """
-    found = await session.get(model, pk, options=options, with_for_update=lock)
+    found = await session.get(
+        model, pk, options=options, with_for_update={"key_share": True} if lock else None
+    )
     if found is None:
         raise not_found(model.__name__.lower(), field)
     return found
