@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.courses import Course
 from schema.ids import encode_id
@@ -108,13 +111,7 @@ async def _update_student(info: Info, input: UpdateStudentInput) -> StudentPaylo
 
 
 async def _delete_student(info: Info, input: DeleteInput) -> DeletePayload:
-    try:
-        await admin(info)
-        pk = decode("Student", input.id, "id")
-        await write(info, lambda session: catalog.delete_student(session, pk))
-    except ServiceError as error:
-        return DeletePayload(user_errors=user_errors(error))
-    return DeletePayload(deleted_id=strawberry.ID(encode_id("Student", pk)))
+    return await _delete(info, "Student", input.id, catalog.delete_student)
 
 
 async def _create_course(info: Info, input: CreateCourseInput) -> CoursePayload:
@@ -153,13 +150,7 @@ async def _update_course(info: Info, input: UpdateCourseInput) -> CoursePayload:
 
 
 async def _delete_course(info: Info, input: DeleteInput) -> DeletePayload:
-    try:
-        await admin(info)
-        pk = decode("Course", input.id, "id")
-        await write(info, lambda session: catalog.delete_course(session, pk))
-    except ServiceError as error:
-        return DeletePayload(user_errors=user_errors(error))
-    return DeletePayload(deleted_id=strawberry.ID(encode_id("Course", pk)))
+    return await _delete(info, "Course", input.id, catalog.delete_course)
 
 
 async def _create_teacher(info: Info, input: CreateTeacherInput) -> TeacherPayload:
@@ -196,13 +187,22 @@ async def _update_teacher(info: Info, input: UpdateTeacherInput) -> TeacherPaylo
 
 
 async def _delete_teacher(info: Info, input: DeleteInput) -> DeletePayload:
+    return await _delete(info, "Teacher", input.id, catalog.delete_teacher)
+
+
+async def _delete(
+    info: Info,
+    type_name: str,
+    global_id: str,
+    delete: Callable[[AsyncSession, int], Awaitable[None]],
+) -> DeletePayload:
     try:
         await admin(info)
-        pk = decode("Teacher", input.id, "id")
-        await write(info, lambda session: catalog.delete_teacher(session, pk))
+        pk = decode(type_name, global_id, "id")
+        await write(info, lambda session: delete(session, pk))
     except ServiceError as error:
         return DeletePayload(user_errors=user_errors(error))
-    return DeletePayload(deleted_id=strawberry.ID(encode_id("Teacher", pk)))
+    return DeletePayload(deleted_id=strawberry.ID(encode_id(type_name, pk)))
 
 
 @strawberry.type

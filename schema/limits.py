@@ -18,10 +18,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
@@ -29,6 +26,7 @@ from graphql import (
     SelectionSetNode,
     Source,
     TokenKind,
+    get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.language import Lexer
@@ -110,12 +108,6 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return None
 
 
-def _named(gql_type: GraphQLOutputType) -> GraphQLOutputType:
-    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
-        gql_type = gql_type.of_type
-    return gql_type
-
-
 class _Measure:
     def __init__(
         self,
@@ -186,7 +178,7 @@ class _Measure:
             field_def = owner.fields.get(field.name.value)
             if field_def is None:
                 continue  # introspection is not counted, so GraphiQL's own query passes
-            child = _named(field_def.type)
+            child = get_named_type(field_def.type)
             below = 0
             if field.selection_set and isinstance(child, GraphQLObjectType | GraphQLInterfaceType):
                 below = self._depth(child, field.selection_set)
@@ -205,7 +197,7 @@ class _Measure:
             field_def = owner.fields.get(field.name.value)
             if field_def is None or field.selection_set is None:
                 continue
-            child = _named(field_def.type)
+            child = get_named_type(field_def.type)
             if not isinstance(child, GraphQLObjectType | GraphQLInterfaceType):
                 continue
             args = get_argument_values(field_def, field, variables)

@@ -10,12 +10,13 @@ the loader attached to their parent object.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from graphql import GraphQLObjectType, GraphQLOutputType, get_named_type
 from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
@@ -47,10 +48,9 @@ AnyConnection = Connection[Any] | FollowConnection
 
 
 def _named(gql_type: GraphQLOutputType) -> GraphQLObjectType:
-    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
-        gql_type = gql_type.of_type
-    assert isinstance(gql_type, GraphQLObjectType)
-    return gql_type
+    named = get_named_type(gql_type)
+    assert isinstance(named, GraphQLObjectType)
+    return named
 
 
 class Loader:
@@ -63,6 +63,7 @@ class Loader:
         self.doc = Document(raw.schema, raw.fragments, raw.variable_values)
         self.field = Field(raw.field_name, tuple(raw.field_nodes))
         self.parent_type = raw.parent_type.name
+        self._classes: dict[str, Any] = {}
 
     # ------------------------------------------------------------- root fields
 
@@ -153,8 +154,10 @@ class Loader:
         connection_type = _named(self.doc.object_type(parent_type).fields[field.name].type)
         edge_type = _named(connection_type.fields["edges"].type).name
         selected = self.doc.collect(connection_type.name, field.selection_sets())
-        edges = [f for f in selected if f.name == "edges"]
-        want_cursors = any(f.name == "cursor" for f in self.doc.collect_fields_of(edge_type, edges))
+        edge_fields = self.doc.collect_fields_of(
+            edge_type, [f for f in selected if f.name == "edges"]
+        )
+        want_cursors = any(f.name == "cursor" for f in edge_fields)
 
         keys: list[Any] = [None] if parents is None else sorted({p.pk for p in parents})
         pages: dict[Any, list[Row[Any]]] = defaultdict(list)
@@ -172,7 +175,11 @@ class Loader:
             for key in keys
         }
         loaded = [node for connection in by_key.values() for node in connection.nodes]
-        for group in self._node_fields(edge_type, selected):
+        # The nodes are selected under `nodes` and under `edges { node }`: each
+        # place with its own selection.
+        node_fields = [f for f in selected if f.name == "nodes"]
+        node_fields += [f for f in edge_fields if f.name == "node"]
+        for group in node_fields:
             await self.populate(spec.node.type_name, loaded, [group])
         if parents is None:
             return list(by_key.values())
@@ -209,13 +216,6 @@ class Loader:
             Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)
         ]
         return Connection(edges=edges, nodes=nodes, page_info=page_info, total_count=total)
-
-    def _node_fields(self, edge_type: str, selected: list[Field]) -> list[Field]:
-        """Each place the nodes are selected: ``nodes``, and ``node`` under ``edges``."""
-        groups = [f for f in selected if f.name == "nodes"]
-        edges = [f for f in selected if f.name == "edges"]
-        groups += [f for f in self.doc.collect_fields_of(edge_type, edges) if f.name == "node"]
-        return groups
 
     async def _to_one(
         self, relation: ToOne, field: Field, parents: Sequence[Node]
@@ -288,7 +288,7 @@ class Loader:
         """``column IN keys`` as one bound parameter, however many keys."""
         values = sorted(keys)
         if self._context.database.is_sqlite:
-            items = func.json_each(literal(_json_list(values))).table_valued("value")
+            items = func.json_each(literal(json.dumps(values))).table_valued("value")
             return column.in_(select(items.c.value))
         return column == any_(literal(values, ARRAY(Integer)))
 
@@ -298,11 +298,10 @@ class Loader:
         return rows
 
     def _build(self, type_name: str, row: Row[Any]) -> Node:
-        definition = self._info.schema.get_type_by_name(type_name)
-        assert isinstance(definition, StrawberryObjectDefinition)
-        node: Node = definition.origin.from_row(row)
+        node_class = self._classes.get(type_name)
+        if node_class is None:
+            definition = self._info.schema.get_type_by_name(type_name)
+            assert isinstance(definition, StrawberryObjectDefinition)
+            node_class = self._classes[type_name] = definition.origin
+        node: Node = node_class.from_row(row)
         return node
-
-
-def _json_list(values: list[int]) -> str:
-    return "[" + ",".join(map(str, values)) + "]"

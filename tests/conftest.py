@@ -38,7 +38,7 @@ async def _create_postgres_database() -> str:
     try:
         async with admin.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as error:
+    except Exception as error:  # any failure to connect means: not reachable
         message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(error).__name__})"
         if REQUIRE_POSTGRES:
             pytest.fail(message)
@@ -121,15 +121,21 @@ async def people(connection: AsyncConnection, settings: Settings) -> People:
 
 
 @pytest.fixture
-async def own_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated database of the same back end for one test that must commit (concurrency)."""
+async def blank_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the same back end, for one test alone."""
     if make_url(database_url).get_backend_name() == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
     else:
         url = await _create_postgres_database()
-    database = Database(Settings(database_url=url))
-    await upgrade(database)
-    await database.dispose()
     yield url
     if not url.startswith("sqlite"):
         await _drop_postgres_database(url)
+
+
+@pytest.fixture
+async def own_database_url(blank_database_url: str) -> str:
+    """A migrated database of the same back end for one test that must commit (concurrency)."""
+    database = Database(Settings(database_url=blank_database_url))
+    await upgrade(database)
+    await database.dispose()
+    return blank_database_url

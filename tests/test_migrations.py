@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +15,13 @@ from server.config import Settings
 from server.db import Database
 from server.migrate import current, downgrade, upgrade
 from server.models import Base
-from tests.conftest import _create_postgres_database, _drop_postgres_database
 
 
 @pytest.fixture
-async def fresh(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
-    """An empty database of the same back end, for this test alone."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
-    else:
-        url = await _create_postgres_database()
-    database = Database(Settings(database_url=url))
+async def fresh(blank_database_url: str) -> AsyncIterator[Database]:
+    database = Database(Settings(database_url=blank_database_url))
     yield database
     await database.dispose()
-    if not url.startswith("sqlite"):
-        await _drop_postgres_database(url)
 
 
 def _tables(connection: Connection) -> set[str]:
