@@ -20,7 +20,9 @@ from schema import (
     teachers,
     users,
 )
+from schema.caching import ParserCache, ValidationCache
 from schema.errors import Schema
+from schema.execution import ExecutionContext
 from schema.extensions import RequestScope
 from schema.limits import QueryLimits
 from schema.scalars import DateTime
@@ -47,6 +49,7 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
-    extensions=[RequestScope, QueryLimits],
+    extensions=[RequestScope, QueryLimits, ParserCache, ValidationCache],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
+    execution_context_class=ExecutionContext,
 )

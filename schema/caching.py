@@ -1,0 +1,45 @@
+"""Parsed and validated documents, kept for the queries clients send again and again.
+
+An app sends the same few documents all day; validating one costs more than
+running a small query. Strawberry's caches key on the query text (parsing)
+and on the parsed document (validation), which is sound here because nothing
+that depends on the variables is checked before execution: the node estimate
+is computed in ``QueryLimits.on_execute``, after they are coerced.
+
+Only documents up to ``MAX_CACHED_QUERY_LENGTH`` characters are kept, so
+that a client sending large one-off documents cannot make the server hold on
+to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from strawberry import extensions
+
+__all__ = ["ParserCache", "ValidationCache"]
+
+CACHE_SIZE = 256
+MAX_CACHED_QUERY_LENGTH = 20_000
+
+
+class ParserCache(extensions.ParserCache):
+    def __init__(self) -> None:
+        super().__init__(maxsize=CACHE_SIZE)
+
+    def on_parse(self) -> Iterator[None]:
+        if len(self.execution_context.query or "") > MAX_CACHED_QUERY_LENGTH:
+            yield
+        else:
+            yield from super().on_parse()
+
+
+class ValidationCache(extensions.ValidationCache):
+    def __init__(self) -> None:
+        super().__init__(maxsize=CACHE_SIZE)
+
+    def on_validate(self) -> Iterator[None]:
+        if len(self.execution_context.query or "") > MAX_CACHED_QUERY_LENGTH:
+            yield
+        else:
+            yield from super().on_validate()
