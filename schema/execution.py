@@ -32,8 +32,8 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import Path
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
@@ -85,6 +85,42 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         self._short_ways = middleware is None or not middleware.middlewares
 
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's loop over an object's fields, answering plain attributes in place."""
+        if not self._short_ways:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        pending: list[str] = []  # the fields whose results are still to be awaited
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                value = self._attribute(self._plan(parent_type, field_details_list), source_value)
+                if value is Undefined:
+                    field_path = Path(path, response_name, parent_type.name)
+                    value = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
+                    if value is Undefined:
+                        continue
+                    if self.is_awaitable(value):
+                        pending.append(response_name)
+                results[response_name] = value
+        except Exception:
+            if pending:
+                self.settle_in_background([results[name] for name in pending])
+            raise
+        if not pending:
+            return results
+        return _gathered(results, pending)
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -93,21 +129,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        if self._short_ways:
+        if self._short_ways and isinstance(source, Node):
             plan = self._plan(parent_type, field_details_list)
-            if plan.attribute is not None:
-                value = getattr(source, plan.attribute, Undefined)
-                if value is None and plan.nullable:
-                    return None
-                serialized = self._serialize(plan, value)
-                if serialized is not Undefined:
-                    return serialized
-            elif plan.loaded and isinstance(source, Node):
-                value = source.loaded.get(id(field_details_list[0].node), Undefined)
-                if value is not Undefined:
-                    return self._complete_loaded(
-                        plan, parent_type, field_details_list, path, value, position_context
-                    )
+            value = source.loaded.get(id(field_details_list[0].node), Undefined)
+            if plan.loaded and value is not Undefined:
+                return self._complete_loaded(
+                    plan, parent_type, field_details_list, path, value, position_context
+                )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
@@ -143,9 +171,14 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return entry[1]
 
     @staticmethod
-    def _serialize(plan: _Plan, value: Any) -> Any:
-        """The value as its scalar sends it; Undefined when the long way must report it."""
-        if value is None or value is Undefined:
+    def _attribute(plan: _Plan, source: Any) -> Any:
+        """A plain attribute, serialized; Undefined when the long way must answer."""
+        if plan.attribute is None:
+            return Undefined
+        value = getattr(source, plan.attribute, Undefined)
+        if value is None:
+            return None if plan.nullable else Undefined
+        if value is Undefined:
             return Undefined
         assert plan.leaf is not None
         try:
@@ -197,3 +230,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
 
         return await_completed()
+
+
+async def _gathered(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    """``results`` with the awaitables under ``pending`` awaited (concurrently)."""
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+    else:
+        values = await gather_with_cancel(*(results[name] for name in pending))
+        results.update(zip(pending, values, strict=True))
+    return results

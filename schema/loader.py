@@ -157,6 +157,7 @@ class Loader:
         edge_fields = self.doc.collect_fields_of(
             edge_type, [f for f in selected if f.name == "edges"]
         )
+        want_edges = any(f.name == "edges" for f in selected)
         want_cursors = any(f.name == "cursor" for f in edge_fields)
 
         keys: list[Any] = [None] if parents is None else sorted({p.pk for p in parents})
@@ -171,7 +172,9 @@ class Loader:
                 counts = await self._counts(spec, predicate, parent_keys)
 
         by_key = {
-            key: self._connection(spec, page, pages[key], counts.get(key, 0), want_cursors)
+            key: self._connection(
+                spec, page, pages[key], counts.get(key, 0), want_edges, want_cursors
+            )
             for key in keys
         }
         loaded = [node for connection in by_key.values() for node in connection.nodes]
@@ -186,8 +189,15 @@ class Loader:
         return [by_key[p.pk] for p in parents]
 
     def _connection(
-        self, spec: ListSpec, page: Page, fetched: list[Row[Any]], total: int, want_cursors: bool
+        self,
+        spec: ListSpec,
+        page: Page,
+        fetched: list[Row[Any]],
+        total: int,
+        want_edges: bool,
+        want_cursors: bool,
     ) -> AnyConnection:
+        """One parent's page; edges (and inner cursors) only when the document selects them."""
         rows, has_next, has_previous = page.window(fetched)
         # Cursors cost a JSON dump each: make the inner ones only when asked for.
         cursors = [
@@ -205,16 +215,22 @@ class Loader:
         )
         if spec.edge_columns:
             users = cast("list[User]", nodes)
-            follow_edges = [
-                FollowEdge(cursor=cursor, followed_at=row.followed_at, node=user)
-                for cursor, row, user in zip(cursors, rows, users, strict=True)
-            ]
+            follow_edges = (
+                [
+                    FollowEdge(cursor=cursor, followed_at=row.followed_at, node=user)
+                    for cursor, row, user in zip(cursors, rows, users, strict=True)
+                ]
+                if want_edges
+                else []
+            )
             return FollowConnection(
                 edges=follow_edges, nodes=users, page_info=page_info, total_count=total
             )
-        edges = [
-            Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)
-        ]
+        edges = (
+            [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
+            if want_edges
+            else []
+        )
         return Connection(edges=edges, nodes=nodes, page_info=page_info, total_count=total)
 
     async def _to_one(

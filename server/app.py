@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -41,6 +42,11 @@ class CampusGraphQL(GraphQL[Context, None]):
         return Context(
             settings=self._settings, database=self._database, auth=self._auth, request=request
         )
+
+    def encode_json(self, data: object) -> bytes:
+        # A nested page is a few hundred kilobytes of JSON: orjson writes it
+        # in a fraction of the standard library's time.
+        return orjson.dumps(data)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:

@@ -11,11 +11,10 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import click
-import uvicorn
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError, OperationalError
 
-from server import migrate
+from server import migrate, serving
 from server.auth import Passwords
 from server.config import Settings, SettingsError
 from server.db import Database
@@ -154,7 +153,7 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
             " (shown only this once; `campus create-admin` makes more admins)."
         )
     # An import string, so that every worker (or the reloader's child) builds its own app.
-    uvicorn.run(
+    serving.run(
         APP_FACTORY,
         factory=True,
         host=host,

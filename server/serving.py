@@ -1,0 +1,50 @@
+"""Running the app under uvicorn: one process, several workers, or the reloader.
+
+This is ``uvicorn.run``'s dispatch with one difference: the listening socket
+that several workers (or the reloader's child) share is made as a TCP socket
+(``IPPROTO_TCP``). uvicorn makes it with protocol 0; accepted connections
+inherit that, and asyncio only turns ``TCP_NODELAY`` on for TCP sockets, so
+with ``--workers 2`` or more every keep-alive request after a connection's
+first waited ~40 ms for the client's delayed ACK (uvicorn issue #3149). A
+single worker is unaffected: asyncio binds that listener itself.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import ChangeReload, Multiprocess
+
+__all__ = ["TcpConfig", "run"]
+
+STARTUP_FAILURE = 3  # what uvicorn exits with when the server did not start
+
+
+class TcpConfig(uvicorn.Config):
+    """uvicorn's configuration, binding the shared listener as a TCP socket."""
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return sock
+        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+
+
+def run(app: str, **options: Any) -> None:
+    """Serve ``app`` (an import string) as ``uvicorn.run(app, **options)`` would."""
+    config = TcpConfig(app, **options)
+    server = uvicorn.Server(config)
+    try:
+        if config.should_reload:
+            ChangeReload(config, target=server.run, sockets=[config.bind_socket()]).run()
+        elif config.workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started and not config.should_reload and config.workers == 1:
+        sys.exit(STARTUP_FAILURE)
