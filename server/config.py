@@ -68,6 +68,7 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_nodes: int = 50_000
+    max_body_bytes: int = 1_048_576
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,4 +115,5 @@ class Settings:
             max_aliases=_int(env, "CAMPUS_MAX_ALIASES", 30),
             max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
+            max_body_bytes=_int(env, "CAMPUS_MAX_BODY_BYTES", 1_048_576, minimum=1),
         )
