@@ -22,6 +22,7 @@ from schema import (
 )
 from schema.errors import Schema
 from schema.extensions import RequestScope
+from schema.introspection import IntrospectionSwitch
 from schema.limits import QueryLimits
 from schema.scalars import DateTime
 
@@ -47,6 +48,6 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
-    extensions=[RequestScope, QueryLimits],
+    extensions=[RequestScope, QueryLimits, IntrospectionSwitch],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
 )

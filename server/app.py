@@ -43,7 +43,11 @@ _JSON_KINDS = {
 
 class CampusGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, database: Database, auth: Auth) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
         self._settings = settings
         self._database = database
         self._auth = auth
@@ -73,7 +77,8 @@ class CampusGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = [mask(error) for error in result.errors]
+            hide_suggestions = not self._settings.suggestions
+            result.errors = [mask(e, hide_suggestions=hide_suggestions) for e in result.errors]
         return await super().process_result(request, result)
 
 
