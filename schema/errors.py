@@ -10,6 +10,7 @@ the request id, the log gets the traceback.
 from __future__ import annotations
 
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError
@@ -22,6 +23,9 @@ __all__ = ["BadUserInputError", "Schema", "UnauthenticatedError", "mask"]
 logger = logging.getLogger(__name__)
 
 MASKED_MESSAGE = "Internal server error"
+# graphql-core's hint naming fields, arguments, types or enum values of the schema;
+# the names it quotes cannot contain "?".
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
 class BadUserInputError(GraphQLError):
@@ -47,10 +51,10 @@ def is_unexpected(error: GraphQLError) -> bool:
     return not isinstance(error.original_error, GraphQLError)
 
 
-def mask(error: GraphQLError) -> GraphQLError:
-    """The error as the client may see it."""
+def mask(error: GraphQLError, *, hide_suggestions: bool = False) -> GraphQLError:
+    """The error as the client may see it, without "Did you mean …?" if told so."""
     if not is_unexpected(error):
-        return error
+        return _without_suggestions(error) if hide_suggestions else error
     return GraphQLError(
         MASKED_MESSAGE,
         nodes=error.nodes,
@@ -58,6 +62,21 @@ def mask(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()},
+    )
+
+
+def _without_suggestions(error: GraphQLError) -> GraphQLError:
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
     )
 
 

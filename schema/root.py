@@ -24,6 +24,7 @@ from schema.caching import ParserCache, ValidationCache
 from schema.errors import Schema
 from schema.execution import ExecutionContext
 from schema.extensions import RequestScope
+from schema.introspection import IntrospectionSwitch
 from schema.limits import QueryLimits
 from schema.scalars import DateTime
 
@@ -49,7 +50,7 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
-    extensions=[RequestScope, QueryLimits, ParserCache, ValidationCache],
+    extensions=[RequestScope, QueryLimits, IntrospectionSwitch, ParserCache, ValidationCache],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
     execution_context_class=ExecutionContext,
 )

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -15,7 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -27,16 +28,48 @@ from server.auth import Auth
 from server.config import Settings
 from server.db import Database
 from server.request_id import RequestIdMiddleware
+from server.transport import TransportRules, refusal
 
 __all__ = ["create_app"]
+
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 class CampusGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, database: Database, auth: Auth) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
         self._settings = settings
         self._database = database
         self._auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # As Strawberry's, but a request it refuses is answered in JSON, not plain text.
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            response = refusal(error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> dict[str, Any]:
+        """A JSON object from the body (or a GET's variables), or a 400 saying what came."""
+        try:
+            value = self.decode_json(data)
+        except (ValueError, RecursionError) as error:  # also bad UTF-8, absurd nesting
+            raise HTTPException(400, f"Malformed JSON: {error}") from error
+        if not isinstance(value, dict):
+            raise HTTPException(400, f"Expected a JSON object, got {_JSON_KINDS[type(value)]}")
+        return value
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(
@@ -50,7 +83,8 @@ class CampusGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = [mask(error) for error in result.errors]
+            hide_suggestions = not self._settings.suggestions
+            result.errors = [mask(e, hide_suggestions=hide_suggestions) for e in result.errors]
         return await super().process_result(request, result)
 
 
@@ -81,7 +115,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if database is None:
             await db.dispose()
 
-    graphql = CampusGraphQL(settings, db, Auth(settings))
+    graphql = TransportRules(
+        CampusGraphQL(settings, db, Auth(settings)), max_body_bytes=settings.max_body_bytes
+    )
     return CampusApp(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)],
         middleware=_cors(settings),

@@ -68,6 +68,11 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_nodes: int = 50_000
+    max_body_bytes: int = 1_048_576
+    # On for local use; the production preset turns them off unless set explicitly.
+    introspection: bool = True
+    graphiql: bool = True
+    suggestions: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,7 +99,8 @@ class Settings:
                 f"CAMPUS_PASSWORD_PROFILE must be one of {', '.join(PASSWORD_PROFILES)},"
                 f" not {password_profile!r}"
             )
-        if environment == "production" and password_profile == "CHEAPEST":
+        production = environment == "production"
+        if production and password_profile == "CHEAPEST":
             raise SettingsError("CAMPUS_PASSWORD_PROFILE=CHEAPEST is for tests, not production")
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -114,4 +120,8 @@ class Settings:
             max_aliases=_int(env, "CAMPUS_MAX_ALIASES", 30),
             max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
+            max_body_bytes=_int(env, "CAMPUS_MAX_BODY_BYTES", 1_048_576, minimum=1),
+            introspection=_bool(env, "CAMPUS_INTROSPECTION", not production),
+            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
+            suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
         )

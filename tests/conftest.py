@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from server.app import create_app
 from server.config import Settings
 from server.db import Database
 from server.migrate import upgrade
 from tests.people import People, add_people
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, StatementCounter, serve
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CAMPUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -108,10 +106,17 @@ def database(engine_database: Database, connection: AsyncConnection) -> Database
 
 @pytest.fixture
 async def client(settings: Settings, database: Database) -> AsyncIterator[GraphQLClient]:
-    app = create_app(settings, database)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with serve(settings, database) as http:
         yield GraphQLClient(http)
+
+
+@pytest.fixture
+def counter(engine_database: Database) -> Iterator[StatementCounter]:
+    """Every statement the engine runs during the test, transaction control aside."""
+    counter = StatementCounter()
+    event.listen(engine_database.engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine_database.engine.sync_engine, "before_cursor_execute", counter)
 
 
 @pytest.fixture

@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.ids import encode_id
+from server.app import create_app
+from server.config import Settings
 from server.dataset import Sizes
+from server.db import Database
 from server.seed import load_tables
 
-__all__ = ["GraphQLClient", "gid", "load_dataset"]
+__all__ = ["GraphQLClient", "StatementCounter", "gid", "load_dataset", "serve"]
 
 
 def gid(type_name: str, pk: int) -> str:
     return encode_id(type_name, pk)
+
+
+@asynccontextmanager
+async def serve(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client over the app built with these settings."""
+    transport = httpx.ASGITransport(app=create_app(settings, database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+class StatementCounter:
+    """Counts statements on the engine independently of the server's own counter."""
+
+    CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(self.CONTROL):
+            self.statements.append(statement)
 
 
 class GraphQLClient:

@@ -8,18 +8,17 @@ parent. The same query must cost the same statements on 10 rows as on 1,000.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.app import create_app
 from server.config import Settings
 from server.db import Database
-from tests.support import GraphQLClient, gid, load_dataset
+from tests.support import GraphQLClient, StatementCounter, gid, load_dataset
 
 NESTED = """
 { students(first: 50) { edges { node { name
@@ -43,27 +42,6 @@ DEEP_PAGE = """
 query ($after: String) {
   students(first: 20, after: $after) { nodes { name } pageInfo { endCursor } } }
 """
-
-
-class StatementCounter:
-    """Counts statements on the engine independently of the server's own counter."""
-
-    CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.lstrip().upper().startswith(self.CONTROL):
-            self.statements.append(statement)
-
-
-@pytest.fixture
-def counter(engine_database: Database) -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    event.listen(engine_database.engine.sync_engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine_database.engine.sync_engine, "before_cursor_execute", counter)
 
 
 async def _cost(

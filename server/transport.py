@@ -1,0 +1,63 @@
+"""What the GraphQL endpoint takes on the wire, checked before the view reads the body.
+
+A POST must be JSON: a form or ``text/plain`` — what a page on another site
+can make a browser post without asking first — never reaches a resolver. A
+body over the cap is refused from its declared length when it has one, and
+otherwise as soon as the bytes received pass the cap, without reading on.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["TransportRules", "refusal"]
+
+
+def refusal(status_code: int, message: str) -> JSONResponse:
+    """A request refused before it ran, in the shape of a GraphQL response's errors."""
+    return JSONResponse({"errors": [{"message": message}]}, status_code=status_code)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class TransportRules:
+    """Pure ASGI around the GraphQL view: 415 for a POST that is not JSON, 413 over the cap."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        if scope["method"] == "POST" and media_type != "application/json":
+            message = f"Expected Content-Type application/json, got {media_type or 'none'}"
+            await refusal(415, message)(scope, receive, send)
+            return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _BodyTooLargeError:
+            # The view reads the whole body before it answers: nothing has been sent yet.
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"The request body is over the limit of {self.max_body_bytes} bytes"
+        await refusal(413, message)(scope, receive, send)
