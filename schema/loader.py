@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLOutputType, get_named_type
-from sqlalchemy import ColumnElement, Integer, Select, any_, func, literal, select, true
+from sqlalchemy import ColumnElement, Integer, Select, String, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from strawberry.types.base import StrawberryObjectDefinition
@@ -35,7 +35,7 @@ from schema.pagination import (
     PageInfo,
     parse_page,
 )
-from schema.relations import NODES, RELATIONS, FollowCheck, ListSpec, ToOne
+from schema.relations import NODES, RELATIONS, FollowCheck, ListSpec, NodeSpec, ToOne
 from schema.selection import Document, Field
 from server.db import count_rows
 
@@ -45,6 +45,13 @@ if TYPE_CHECKING:
     from schema.users import User
 
 AnyConnection = Connection[Any] | FollowConnection
+
+# The names of the parameters the loader's statements bind.
+KEYS = "keys"
+LIMIT = "page_limit"
+
+# Statements by shape (see ``Loader._statement``).
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
 
 
 def _named(gql_type: GraphQLOutputType) -> GraphQLObjectType:
@@ -85,9 +92,8 @@ class Loader:
 
         async def load() -> None:
             for type_name, pks in wanted.items():
-                spec = NODES[type_name]
-                stmt = select(*spec.columns).where(self._in(spec.table.c.id, pks))
-                objects = [self._build(type_name, row) for row in await self._fetch(stmt)]
+                rows = await self._fetch(self._by_id(NODES[type_name]), {KEYS: self._keys(pks)})
+                objects = [self._build(type_name, row) for row in rows]
                 found.update(((type_name, obj.pk), obj) for obj in objects)
                 await self.populate(type_name, objects, [self.field])
 
@@ -148,9 +154,7 @@ class Loader:
             default_size=settings.default_page_size,
             max_size=settings.max_page_size,
         )
-        predicate = (
-            compile_filter(spec.node.filter_type, args["filter"]) if args.get("filter") else true()
-        )
+        filter_value = args.get("filter")
         connection_type = _named(self.doc.object_type(parent_type).fields[field.name].type)
         edge_type = _named(connection_type.fields["edges"].type).name
         selected = self.doc.collect(connection_type.name, field.selection_sets())
@@ -165,11 +169,11 @@ class Loader:
         counts: dict[Any, int] = {}
         if keys:
             parent_keys = None if parents is None else keys
-            statement = self._page_statement(spec, page, predicate, parent_keys)
-            for row in await self._fetch(statement):
+            statement, params = self._page_statement(spec, page, filter_value, parent_keys)
+            for row in await self._fetch(statement, params):
                 pages[None if parents is None else row.link_parent].append(row)
             if any(f.name == "totalCount" for f in selected):
-                counts = await self._counts(spec, predicate, parent_keys)
+                counts = await self._counts(spec, filter_value, parent_keys)
 
         by_key = {
             key: self._connection(
@@ -239,11 +243,13 @@ class Loader:
         keys = {getattr(p, relation.parent_attr) for p in parents} - {None}
         found: dict[Any, Node] = {}
         if keys:
-            rows = await self._fetch(
-                select(*relation.node.columns, relation.key.label("link_key")).where(
-                    self._in(relation.key, keys)
-                )
+            stmt = self._statement(
+                ("to_one", id(relation)),
+                lambda: select(*relation.node.columns, relation.key.label("link_key")).where(
+                    self._in(relation.key)
+                ),
             )
+            rows = await self._fetch(stmt, {KEYS: self._keys(keys)})
             found = {row.link_key: self._build(relation.node.type_name, row) for row in rows}
             await self.populate(relation.node.type_name, list(found.values()), [field])
         return [found.get(getattr(p, relation.parent_attr)) for p in parents]
@@ -254,62 +260,127 @@ class Loader:
         other = decode_id_of("User", args["userId"])
         if other is None or not parents:
             return [False] * len(parents)
-        stmt = select(relation.parent).where(
-            relation.other == other, self._in(relation.parent, {p.pk for p in parents})
+        stmt = self._statement(
+            ("follow_check", id(relation)),
+            lambda: select(relation.parent).where(
+                relation.other == bindparam("other"), self._in(relation.parent)
+            ),
         )
-        hits = {row[0] for row in await self._fetch(stmt)}
+        rows = await self._fetch(stmt, {"other": other, KEYS: self._keys(p.pk for p in parents)})
+        hits = {row[0] for row in rows}
         return [p.pk in hits for p in parents]
 
     # --------------------------------------------------------------------- SQL
 
     def _page_statement(
-        self, spec: ListSpec, page: Page, predicate: ColumnElement[bool], keys: list[Any] | None
-    ) -> Select[Any]:
-        columns: list[ColumnElement[Any]] = [
-            *spec.node.columns,
-            *(key.column.label(key.label) for key in page.keys),
-            *(column.label(name) for name, column in spec.edge_columns.items()),
-        ]
-        stmt = select(*columns).select_from(spec.source).where(predicate, *page.bounds())
-        if keys is None or spec.parent is None:
-            return stmt.order_by(*page.order_by()).limit(page.size + 1)
-        rank = func.row_number().over(partition_by=spec.parent, order_by=page.order_by())
-        ranked = (
-            stmt.add_columns(spec.parent.label("link_parent"), rank.label("link_rank"))
-            .where(self._in(spec.parent, keys))
-            .subquery()
-        )
-        return (
-            select(ranked)
-            .where(ranked.c.link_rank <= page.size + 1)
-            .order_by(ranked.c.link_parent, ranked.c.link_rank)
-        )
+        self, spec: ListSpec, page: Page, filter_value: Any, keys: list[Any] | None
+    ) -> tuple[Select[Any], dict[str, Any]]:
+        """The page (of every parent's page), and the values it binds."""
+        bounds, params = page.bounds()
+        params[LIMIT] = page.size + 1
+        per_parent = keys is not None and spec.parent is not None
+        if per_parent:
+            params[KEYS] = self._keys(keys or ())
+
+        def build() -> Select[Any]:
+            columns: list[ColumnElement[Any]] = [
+                *spec.node.columns,
+                *(key.column.label(key.label) for key in page.keys),
+                *(column.label(name) for name, column in spec.edge_columns.items()),
+            ]
+            stmt = (
+                select(*columns)
+                .select_from(spec.source)
+                .where(self._predicate(spec, filter_value), *bounds)
+            )
+            if not per_parent:
+                return stmt.order_by(*page.order_by()).limit(bindparam(LIMIT, type_=Integer))
+            assert spec.parent is not None
+            rank = func.row_number().over(partition_by=spec.parent, order_by=page.order_by())
+            ranked = (
+                stmt.add_columns(spec.parent.label("link_parent"), rank.label("link_rank"))
+                .where(self._in(spec.parent))
+                .subquery()
+            )
+            return (
+                select(ranked)
+                .where(ranked.c.link_rank <= bindparam(LIMIT, type_=Integer))
+                .order_by(ranked.c.link_parent, ranked.c.link_rank)
+            )
+
+        if filter_value:
+            return build(), params
+        return self._statement(("page", per_parent, page.shape), build), params
 
     async def _counts(
-        self, spec: ListSpec, predicate: ColumnElement[bool], keys: list[Any] | None
+        self, spec: ListSpec, filter_value: Any, keys: list[Any] | None
     ) -> dict[Any, int]:
         if keys is None or spec.parent is None:
-            total = select(func.count().label("total")).select_from(spec.source).where(predicate)
-            [row] = await self._fetch(total)
+
+            def total() -> Select[Any]:
+                return (
+                    select(func.count().label("total"))
+                    .select_from(spec.source)
+                    .where(self._predicate(spec, filter_value))
+                )
+
+            stmt = total() if filter_value else self._statement(("total", spec.name), total)
+            [row] = await self._fetch(stmt)
             return {None: row.total}
-        stmt = (
-            select(spec.parent.label("parent"), func.count().label("total"))
-            .select_from(spec.source)
-            .where(predicate, self._in(spec.parent, keys))
-            .group_by(spec.parent)
+        parent = spec.parent
+
+        def per_parent() -> Select[Any]:
+            return (
+                select(parent.label("parent"), func.count().label("total"))
+                .select_from(spec.source)
+                .where(self._predicate(spec, filter_value), self._in(parent))
+                .group_by(parent)
+            )
+
+        stmt = per_parent() if filter_value else self._statement(("counts", spec.name), per_parent)
+        rows = await self._fetch(stmt, {KEYS: self._keys(keys)})
+        return {row.parent: row.total for row in rows}
+
+    def _by_id(self, spec: NodeSpec) -> Select[Any]:
+        return self._statement(
+            ("nodes", spec.type_name),
+            lambda: select(*spec.columns).where(self._in(spec.table.c.id)),
         )
-        return {row.parent: row.total for row in await self._fetch(stmt)}
 
-    def _in(self, column: ColumnElement[Any], keys: Iterable[int]) -> ColumnElement[bool]:
-        """``column IN keys`` as one bound parameter, however many keys."""
-        values = sorted(keys)
+    @staticmethod
+    def _predicate(spec: ListSpec, filter_value: Any) -> ColumnElement[bool]:
+        return compile_filter(spec.node.filter_type, filter_value) if filter_value else true()
+
+    def _statement(self, shape: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+        """The statement of this shape, built once per process and dialect.
+
+        Building a statement costs SQLAlchemy more than running a small one
+        (sub-query column collections, mostly); its values are bound at
+        execution. Shapes are bounded by the schema: lists, orders, cursor
+        directions.
+        """
+        key = (self._context.database.is_sqlite, *shape)
+        statement = _STATEMENTS.get(key)
+        if statement is None:
+            statement = _STATEMENTS[key] = build()
+        return statement
+
+    def _in(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        """``column IN (the keys)``, the keys bound as one parameter, however many."""
         if self._context.database.is_sqlite:
-            items = func.json_each(literal(json.dumps(values))).table_valued("value")
+            items = func.json_each(bindparam(KEYS, type_=String)).table_valued("value")
             return column.in_(select(items.c.value))
-        return column == any_(literal(values, ARRAY(Integer)))
+        return column == any_(bindparam(KEYS, type_=ARRAY(Integer)))
 
-    async def _fetch(self, stmt: Select[Any]) -> list[Row[Any]]:
-        rows = list((await self._context.session.execute(stmt)).all())
+    def _keys(self, keys: Iterable[int]) -> Any:
+        """The value of the keys parameter of ``_in``."""
+        values = sorted(keys)
+        return json.dumps(values) if self._context.database.is_sqlite else values
+
+    async def _fetch(
+        self, stmt: Select[Any], params: dict[str, Any] | None = None
+    ) -> list[Row[Any]]:
+        rows = list((await self._context.session.execute(stmt, params)).all())
         count_rows(len(rows))
         return rows
 

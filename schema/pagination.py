@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from schema.errors import BadUserInputError
@@ -128,14 +128,37 @@ class Page:
     def order_by(self) -> list[UnaryExpression[Any]]:
         return [key.order_by(self.backward) for key in self.keys]
 
-    def bounds(self) -> list[ColumnElement[bool]]:
-        """The WHERE clauses the cursors impose (keyset, no OFFSET)."""
-        clauses = []
-        if self.after is not None:
-            clauses.append(_beyond(self.keys, self.after, reverse=False))
-        if self.before is not None:
-            clauses.append(_beyond(self.keys, self.before, reverse=True))
-        return clauses
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What this page's SQL depends on: everything but the values it binds."""
+        return (
+            self.list_name,
+            _signature(self.keys),
+            self.backward,
+            _nulls(self.after),
+            _nulls(self.before),
+        )
+
+    def bounds(self) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+        """The WHERE clauses the cursors impose (keyset, no OFFSET), and what they bind.
+
+        Cursor values are named parameters, so the clauses are the same for
+        every page of one ``shape``.
+        """
+        clauses: list[ColumnElement[bool]] = []
+        values: dict[str, Any] = {}
+        for side, cursor in (("after", self.after), ("before", self.before)):
+            if cursor is None:
+                continue
+            params: list[Any] = []
+            for i, (key, value) in enumerate(zip(self.keys, cursor, strict=True)):
+                if value is None:
+                    params.append(None)
+                else:
+                    values[f"{side}_{i}"] = value
+                    params.append(bindparam(f"{side}_{i}", type_=key.column.type))
+            clauses.append(_beyond(self.keys, params, reverse=side == "before"))
+        return clauses, values
 
     def cursor(self, values: Sequence[Any]) -> str:
         return encode_cursor(self.list_name, _signature(self.keys), values)
@@ -148,6 +171,10 @@ class Page:
             page.reverse()
             return page, self.before is not None, more
         return page, more, self.after is not None
+
+
+def _nulls(cursor: tuple[Any, ...] | None) -> tuple[bool, ...] | None:
+    return None if cursor is None else tuple(value is None for value in cursor)
 
 
 def _signature(keys: Sequence[SortKey]) -> str:
