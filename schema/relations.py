@@ -110,7 +110,7 @@ class ListSpec:
             keys.append(
                 self.node.sort_key(name, descending=_enum_name(item["direction"]) == "DESC")
             )
-        if keys[-1].name != "id":
+        if all(key.name != "id" for key in keys):  # the id makes every order total
             keys.append(self.node.sort_key("ID", descending=keys[-1].descending))
         return tuple(keys)
 

@@ -206,3 +206,16 @@ async def test_ties_under_order_by_are_broken_by_id_in_the_same_direction(
     await _students(connection, ["A", "A", "B", "A"])
     page = await _page(client, first=10, order=[{"field": "GRADE", "direction": "DESC"}])
     assert _names(page) == ["s03", "s04", "s02", "s01"]
+
+
+async def test_an_order_naming_id_before_other_fields_pages_by_it(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    await _students(connection, ["B", "A", "C", "A"])
+    order = [{"field": "ID", "direction": "DESC"}, {"field": "GRADE", "direction": "ASC"}]
+
+    first = await _page(client, first=2, order=order)
+    rest = await _page(client, first=2, order=order, after=first["pageInfo"]["endCursor"])
+
+    assert _names(first) + _names(rest) == ["s04", "s03", "s02", "s01"]
+    assert rest["pageInfo"]["hasNextPage"] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -92,6 +93,33 @@ async def test_an_unexpected_error_is_masked_and_logged_with_its_id(
     assert "[req-42] Unexpected error in students" in logged
     assert "Traceback" in logged
     assert "no such table" in logged
+
+
+async def test_32_concurrent_failures_are_each_masked_with_their_own_id(
+    broken: httpx.AsyncClient, log: io.StringIO
+) -> None:
+    queries = ["{ students { totalCount } }", "{ courses(first: 3) { nodes { id } } }"]
+
+    responses = await asyncio.gather(
+        *(
+            broken.post(
+                "/graphql",
+                json={"query": queries[i % 2]},
+                headers={"X-Request-ID": f"storm-{i}"},
+            )
+            for i in range(32)
+        )
+    )
+
+    for i, response in enumerate(responses):
+        assert response.status_code == 200
+        [error] = response.json()["errors"]
+        assert error["message"] == "Internal server error"
+        assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": f"storm-{i}"}
+        for leak in ("no such table", "SELECT", "Traceback", ".py", "sqlite"):
+            assert leak not in response.text
+    logged = log.getvalue()
+    assert all(f"[storm-{i}] Unexpected error" in logged for i in range(32))
 
 
 async def test_deliberate_errors_reach_the_client_and_stay_out_of_the_log(
