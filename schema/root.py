@@ -24,6 +24,7 @@ from schema.errors import Schema
 from schema.extensions import RequestScope
 from schema.limits import QueryLimits
 from schema.scalars import DateTime
+from schema.timeout import RequestTimeout
 
 __all__ = ["schema"]
 
@@ -47,6 +48,6 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
-    extensions=[RequestScope, QueryLimits],
+    extensions=[RequestScope, QueryLimits, RequestTimeout],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
 )

@@ -29,6 +29,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {value:g}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -68,6 +81,8 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_nodes: int = 50_000
+    # A request still awaiting past this many seconds is cut off; 0 turns the limit off.
+    request_timeout_seconds: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,4 +129,5 @@ class Settings:
             max_aliases=_int(env, "CAMPUS_MAX_ALIASES", 30),
             max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
+            request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
         )
