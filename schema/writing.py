@@ -76,7 +76,7 @@ async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         # holding one connection while it waits for another could starve the
         # pool when many write at once.
         await context.release_session()
-        async with context.database.writer() as session, session.begin():
+        async with context.database.transaction() as session:
             result = await work(session)
             if context.cut_off:
                 raise asyncio.CancelledError("cut off before its commit")

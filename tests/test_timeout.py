@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.config import Settings, SettingsError
+from server.db import Database
 from server.models import Student, registrations
 from tests.faults import invalidations, settled, slowed
 from tests.people import add_user, bearer
@@ -102,11 +103,13 @@ async def test_a_writer_waiting_for_a_lock_is_cut_off_and_commits_nothing(app: A
     engine = app.database.engine
     link = {"input": {"studentId": gid("Student", student), "courseId": gid("Course", course)}}
 
+    # Another process's writer holds the student's row (on SQLite, the write lock).
+    rivals = Database(app.settings)
     with invalidations(engine) as invalidated:
-        # Another writer holds the student's row (on SQLite, the write lock).
-        async with app.database.writer() as rival, rival.begin():
+        async with rivals.transaction() as rival:
             await rival.get(Student, student, with_for_update=True)
             _timed_out(await app.client.execute(ENROLL, link, **headers))
+        await rivals.dispose()
         await settled(engine)  # the cut-off enrollment got the lock once the rival let go
         assert await app.count(select(func.count()).select_from(registrations)) == 0
         enrolled = await app.client.query(ENROLL, link, **headers)
