@@ -19,9 +19,8 @@ async def create_article(session: AsyncSession, actor: Actor, *, title: str, bod
     checks.text(title, "title", maximum=TITLE_MAX)
     checks.text(body, "body", maximum=None)
     checks.done()
-    await fetch(
-        session, User, actor.user_id, None, referenced=True
-    )  # the author stays until commit
+    # Read FOR KEY SHARE, so that the author cannot be deleted before the article is in.
+    await fetch(session, User, actor.user_id, None, referenced=True)
     article = Article(title=title, body=body, author_id=actor.user_id)
     session.add(article)
     await session.flush()
