@@ -46,7 +46,10 @@ class Context:
     auth: Auth
     request: Request | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The operation's time budget while it runs (see ``schema.timeout``).
+    timeout: asyncio.Timeout | None = None
     _session: AsyncSession | None = None
+    _ended: bool = False
     _viewer: Viewer | None = None
     _viewer_known: bool = False
     # Why the request's token names no viewer, when it came with one.
@@ -83,22 +86,43 @@ class Context:
         await self.release_session()
         self._viewer_known = False
 
+    @property
+    def cut_off(self) -> bool:
+        """Whether the request ran past its time budget: work still running must not commit."""
+        return self.timeout is not None and self.timeout.expired()
+
     async def exclusive(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` holding ``lock``, to its end even if the caller is cancelled.
 
-        The executor cancels a failed field's siblings; a statement cancelled
-        mid-flight would invalidate the session's connection, so database
-        work finishes (and releases the lock) before the cancellation lands.
+        The executor cancels a failed field's siblings, and the time budget
+        the whole request; a statement cancelled mid-flight would invalidate
+        the session's connection, so database work finishes (and releases the
+        lock) before the cancellation lands. Work that has not started by the
+        time the request ends never starts; work that ends after it closes
+        the session.
         """
 
         async def run() -> T:
             async with self.lock:
-                return await work()
+                if self._ended:
+                    raise asyncio.CancelledError("the request has ended")
+                try:
+                    return await work()
+                finally:
+                    if self._ended:
+                        await self.release_session()
 
         return await asyncio.shield(run())
 
     async def close(self) -> None:
-        """End the request: wait for database work still running, then close."""
+        """End the request: wait for database work still running, then close.
+
+        A request cut off by its time budget does not wait: ``exclusive``
+        closes the session when that work ends.
+        """
+        self._ended = True
+        if self.cut_off and self.lock.locked():
+            return
         async with self.lock:
             await self.release_session()
 

@@ -27,6 +27,7 @@ from schema.extensions import RequestScope
 from schema.introspection import IntrospectionSwitch
 from schema.limits import QueryLimits
 from schema.scalars import DateTime
+from schema.timeout import RequestTimeout
 
 __all__ = ["schema"]
 
@@ -50,7 +51,14 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
-    extensions=[RequestScope, QueryLimits, IntrospectionSwitch, ParserCache, ValidationCache],
+    extensions=[
+        RequestScope,
+        QueryLimits,
+        RequestTimeout,
+        IntrospectionSwitch,
+        ParserCache,
+        ValidationCache,
+    ],
     config=StrawberryConfig(scalar_map={dt.datetime: DateTime}),
     execution_context_class=ExecutionContext,
 )

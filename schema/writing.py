@@ -9,6 +9,7 @@ under them. A ``ServiceError`` from any step becomes the payload's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -63,17 +64,26 @@ async def admin(info: Info) -> Actor:
 
 
 async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in a write transaction of its own: all of it is committed, or nothing."""
+    """Run ``work`` in a write transaction of its own: all of it is committed, or nothing.
+
+    A request cut off by its time budget while ``work`` runs does not wait
+    for it; it then ends in the background and rolls back.
+    """
     context = info.context
-    async with context.lock:
+
+    async def transaction() -> T:
         # The reading session gives its connection back first: a request
         # holding one connection while it waits for another could starve the
         # pool when many write at once.
         await context.release_session()
-        async with context.database.writer() as session, session.begin():
+        async with context.database.transaction() as session:
             result = await work(session)
+            if context.cut_off:
+                raise asyncio.CancelledError("cut off before its commit")
         await context.after_write()
-    return result
+        return result
+
+    return await context.exclusive(transaction)
 
 
 async def read(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -83,11 +93,14 @@ async def read(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     not hold a connection meanwhile.
     """
     context = info.context
-    async with context.lock:
+
+    async def reading() -> T:
         try:
             return await work(context.session)
         finally:
             await context.release_session()
+
+    return await context.exclusive(reading)
 
 
 def decode(type_name: str, global_id: str, *field: str) -> int:

@@ -186,7 +186,7 @@ def create_admin(username: str, display_name: str | None) -> None:
     async def work(database: Database) -> None:
         await _require_schema(database)
         password_hash = await Passwords(settings.password_profile).hash(password)
-        async with database.writer() as session, session.begin():
+        async with database.transaction() as session:
             await accounts.create_user(session, account, password_hash=password_hash, is_admin=True)
 
     _run(settings, work)

@@ -29,6 +29,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {value:g}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -73,6 +86,8 @@ class Settings:
     introspection: bool = True
     graphiql: bool = True
     suggestions: bool = True
+    # A request still awaiting past this many seconds is cut off; 0 turns the limit off.
+    request_timeout_seconds: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,4 +139,5 @@ class Settings:
             introspection=_bool(env, "CAMPUS_INTROSPECTION", not production),
             graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
+            request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
         )

@@ -3,15 +3,18 @@
 SQLite is configured on every connection (foreign keys, WAL, a busy timeout)
 and its transactions are begun by us rather than by the driver, so that a
 writer can take the write lock at the start (``BEGIN IMMEDIATE``) instead of
-failing half-way with "database is locked".
+failing half-way with "database is locked". The writers of one process queue
+for that lock in order, on the event loop; the busy timeout is for the
+writers of other processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import copy
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +120,12 @@ class Database:
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )
+        # Waiting for SQLite's write lock in its busy handler holds a
+        # connection and wakes up late: under load, in-order turns on the
+        # event loop more than double the writes per second.
+        self._write_turn: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.is_sqlite else nullcontext()
+        )
 
     def joined(self, connection: AsyncConnection) -> Database:
         """This database, but every session joins ``connection``'s transaction.
@@ -134,9 +143,15 @@ class Database:
         """A session for reading: its transactions do not take the write lock."""
         return self._readers()
 
-    def writer(self) -> AsyncSession:
-        """A session for a mutation: its transactions take the write lock at BEGIN."""
-        return self._writers()
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction: committed when the block ends, rolled back on error.
+
+        The transaction takes the write lock at BEGIN (on SQLite, once this
+        process's writers before it are done).
+        """
+        async with self._write_turn, self._writers() as session, session.begin():
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -83,7 +83,7 @@ async def seed(
     )
     _check(sizes)
     started = time.perf_counter()
-    async with database.writer() as session, session.begin():
+    async with database.transaction() as session:
         connection = await session.connection()
         if replace:
             await _clear(connection)
@@ -102,7 +102,7 @@ async def load_demo(database: Database, admin_password_hash: str) -> Loaded | No
     (``DEMO_ADMIN``) whose password is the one ``admin_password_hash`` hashes.
     """
     started = time.perf_counter()
-    async with database.writer() as session, session.begin():
+    async with database.transaction() as session:
         connection = await session.connection()
         if not await _is_empty(connection):
             return None

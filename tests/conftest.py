@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from server.config import Settings
 from server.db import Database
 from server.migrate import upgrade
 from tests.people import People, add_people
-from tests.support import GraphQLClient, StatementCounter, serve
+from tests.support import App, GraphQLClient, StatementCounter, serve, serve_own
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CAMPUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -144,3 +145,10 @@ async def own_database_url(blank_database_url: str) -> str:
     await upgrade(database)
     await database.dispose()
     return blank_database_url
+
+
+@pytest.fixture
+async def app(settings: Settings, own_database_url: str) -> AsyncIterator[App]:
+    """The app over a database of its own, for tests whose requests must really commit."""
+    async with serve_own(replace(settings, database_url=own_database_url)) as app:
+        yield app

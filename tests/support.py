@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ from server.dataset import Sizes
 from server.db import Database
 from server.seed import load_tables
 
-__all__ = ["GraphQLClient", "StatementCounter", "gid", "load_dataset", "serve"]
+__all__ = ["App", "GraphQLClient", "StatementCounter", "gid", "load_dataset", "serve", "serve_own"]
 
 
 def gid(type_name: str, pk: int) -> str:
@@ -80,6 +82,34 @@ class GraphQLClient:
     async def error_codes(self, query: str, variables: dict[str, Any] | None = None) -> list[str]:
         body = await self.execute(query, variables)
         return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
+
+
+@dataclass
+class App:
+    """The app over a database where each request commits on its own connection, as deployed."""
+
+    client: GraphQLClient
+    database: Database
+    settings: Settings
+
+    async def count(self, stmt: Any) -> int:
+        async with self.database.engine.connect() as connection:
+            return int(await connection.scalar(stmt))
+
+    async def all(self, query: str, variables: list[dict[str, Any]], **headers: str) -> list[Any]:
+        """Send every request at once; each must answer without a GraphQL error."""
+        results = await asyncio.gather(*(self.client.query(query, v, **headers) for v in variables))
+        return list(results)
+
+
+@asynccontextmanager
+async def serve_own(settings: Settings) -> AsyncIterator[App]:
+    """The app over the database ``settings`` name, with an engine of its own."""
+    database = Database(settings)
+    transport = httpx.ASGITransport(app=create_app(settings, database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield App(GraphQLClient(http), database, settings)
+    await database.dispose()
 
 
 async def load_dataset(connection: AsyncConnection, seed: int = 0, **sizes: int) -> Sizes:

@@ -8,21 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from typing import Any
 
-import httpx
-import pytest
 from sqlalchemy import func, select
 
-from server.app import create_app
-from server.config import Settings
-from server.db import Database
 from server.models import Course, Follow, Student, User, registrations
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, add_teacher, register, registered
-from tests.support import GraphQLClient, gid
+from tests.support import App, gid
 
 ENROLL = """
 mutation($input: EnrollmentInput!) {
@@ -34,32 +26,6 @@ mutation($userId: ID!) {
   follow(input: {userId: $userId}) { changed followed { username } userErrors { code } }
 }
 """
-
-
-@dataclass
-class App:
-    client: GraphQLClient
-    database: Database
-    settings: Settings
-
-    async def count(self, stmt: Any) -> int:
-        async with self.database.engine.connect() as connection:
-            return int(await connection.scalar(stmt))
-
-    async def all(self, query: str, variables: list[dict[str, Any]], **headers: str) -> list[Any]:
-        """Send every request at once; each must answer without a GraphQL error."""
-        results = await asyncio.gather(*(self.client.query(query, v, **headers) for v in variables))
-        return list(results)
-
-
-@pytest.fixture
-async def app(settings: Settings, own_database_url: str) -> AsyncIterator[App]:
-    own = replace(settings, database_url=own_database_url)
-    database = Database(own)
-    transport = httpx.ASGITransport(app=create_app(own, database))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield App(GraphQLClient(http), database, own)
-    await database.dispose()
 
 
 async def _seed(app: App, *, courses: int = 1) -> tuple[dict[str, str], int, list[int]]:

@@ -208,7 +208,7 @@ class _Floor:
         params: Json = {"a": int(args["a"]), "b": int(args["b"])}
         if args["op"] == "follow":
             params["created_at"] = dt.datetime.now(dt.UTC)
-        async with self.database.writer() as session, session.begin():
+        async with self.database.transaction() as session:
             result = await session.execute(stmt, params)
         return {"changed": bool(getattr(result, "rowcount", 0))}
 

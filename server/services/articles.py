@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Article
+from server.models import Article, User
 from server.services.checks import KEEP, Checks, Keep
 from server.services.permissions import Actor, require_owner
 from server.services.rows import fetch
@@ -19,6 +19,8 @@ async def create_article(session: AsyncSession, actor: Actor, *, title: str, bod
     checks.text(title, "title", maximum=TITLE_MAX)
     checks.text(body, "body", maximum=None)
     checks.done()
+    # Read FOR KEY SHARE, so that the author cannot be deleted before the article is in.
+    await fetch(session, User, actor.user_id, None, referenced=True)
     article = Article(title=title, body=body, author_id=actor.user_id)
     session.add(article)
     await session.flush()

@@ -83,7 +83,7 @@ async def create_course(
     checks.done()
     teacher = None
     if teacher_id is not None:
-        teacher = await fetch(session, Teacher, teacher_id, ("teacher_id",))
+        teacher = await fetch(session, Teacher, teacher_id, ("teacher_id",), referenced=True)
     await _code_free(session, code, None)
     course = Course(code=code, title=title, teacher=teacher)
     session.add(course)

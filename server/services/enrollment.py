@@ -38,7 +38,7 @@ class Link:
 async def enroll(session: AsyncSession, actor: Actor, *, student_id: int, course_id: int) -> Link:
     """Register the student for the course; a no-op when it already is."""
     student = await _student_with_courses(session, actor, student_id)
-    course = await fetch(session, Course, course_id, ("course_id",))
+    course = await fetch(session, Course, course_id, ("course_id",), referenced=True)
     if course in student.courses:
         return Link(student, course, changed=False)
     student.courses.append(course)
@@ -49,7 +49,7 @@ async def enroll(session: AsyncSession, actor: Actor, *, student_id: int, course
 async def withdraw(session: AsyncSession, actor: Actor, *, student_id: int, course_id: int) -> Link:
     """Remove the student's registration for the course; a no-op when there is none."""
     student = await _student_with_courses(session, actor, student_id)
-    course = await fetch(session, Course, course_id, ("course_id",))
+    course = await fetch(session, Course, course_id, ("course_id",), referenced=True)
     if course not in student.courses:
         return Link(student, course, changed=False)
     student.courses.remove(course)
@@ -70,11 +70,15 @@ async def set_courses(
 async def assign_teacher(
     session: AsyncSession, *, course_id: int, teacher_id: int | None
 ) -> Course:
-    """Set the course's teacher (the many-to-one side), or clear it with None."""
-    course = await fetch(session, Course, course_id, ("course_id",), lock=True)
+    """Set the course's teacher (the many-to-one side), or clear it with None.
+
+    The teacher is read before the course is locked: deleting a teacher
+    locks it, then its courses, and the other order could deadlock with that.
+    """
     teacher = None
     if teacher_id is not None:
-        teacher = await fetch(session, Teacher, teacher_id, ("teacher_id",))
+        teacher = await fetch(session, Teacher, teacher_id, ("teacher_id",), referenced=True)
+    course = await fetch(session, Course, course_id, ("course_id",), lock=True)
     course.teacher = teacher
     await session.flush()
     return course

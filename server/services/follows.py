@@ -51,5 +51,5 @@ async def _pair(session: AsyncSession, actor: Actor, user_id: int, verb: str) ->
     if user_id == actor.user_id:
         raise invalid(f"You cannot {verb} yourself.", ("user_id",))
     follower = await fetch(session, User, actor.user_id, None, lock=True)
-    followed = await fetch(session, User, user_id, ("user_id",))
+    followed = await fetch(session, User, user_id, ("user_id",), referenced=True)
     return follower, followed

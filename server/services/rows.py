@@ -20,6 +20,10 @@ M = TypeVar("M", bound=Base)
 MAX_IDS = 1000
 """The most IDs one list argument may name: past that, a bound parameter list is not sane."""
 
+# Arguments of ``with_for_update``; SQLite ignores them.
+_NO_KEY_UPDATE = {"key_share": True}
+_KEY_SHARE = {"read": True, "key_share": True}
+
 
 async def fetch(
     session: AsyncSession,
@@ -28,6 +32,7 @@ async def fetch(
     field: FieldPath | None,
     *,
     lock: bool = False,
+    referenced: bool = False,
     options: Sequence[ORMOption] = (),
 ) -> M:
     """The row ``pk`` names, or NOT_FOUND on ``field``.
@@ -38,23 +43,31 @@ async def fetch(
     UPDATE``, not ``FOR UPDATE``: inserting a link key-share-locks the other
     row it references, and A following B while B follows A would otherwise
     deadlock.
+
+    ``referenced`` is for a row the change will point at or unlink from (the
+    course to enroll in, the user to follow): ``FOR KEY SHARE`` keeps it from
+    being deleted until the transaction ends, so that a rival's delete makes
+    it NOT_FOUND here rather than a foreign-key violation at the flush.
     """
-    found = await session.get(
-        model, pk, options=options, with_for_update={"key_share": True} if lock else None
-    )
+    row_lock = _NO_KEY_UPDATE if lock else _KEY_SHARE if referenced else None
+    found = await session.get(model, pk, options=options, with_for_update=row_lock)
     if found is None:
         raise not_found(model.__name__.lower(), field)
     return found
 
 
 async def fetch_courses(session: AsyncSession, pks: Sequence[int], field: str) -> list[Course]:
-    """The courses named, each once, in the order first named; NOT_FOUND names the first missing."""
+    """The courses named, each once, in the order first named; NOT_FOUND names the first missing.
+
+    They are to be linked to: each is read ``referenced`` (see ``fetch``).
+    """
     if len(pks) > MAX_IDS:
         raise invalid(f"At most {MAX_IDS} course IDs may be given at once.", (field,))
     wanted = list(dict.fromkeys(pks))
     if not wanted:
         return []
-    found = {c.id: c for c in await session.scalars(select(Course).where(Course.id.in_(wanted)))}
+    stmt = select(Course).where(Course.id.in_(wanted)).with_for_update(read=True, key_share=True)
+    found = {c.id: c for c in await session.scalars(stmt)}
     for index, pk in enumerate(pks):
         if pk not in found:
             raise not_found("course", (field, str(index)))

@@ -1,0 +1,54 @@
+"""The request timeout (``CAMPUS_REQUEST_TIMEOUT_SECONDS``): past its time budget, it is cut off.
+
+The budget covers execution, where a request waits: on the database, on a
+lock, on a password hash. Database work the request was waiting for runs to
+its end in the background (cancelling a statement mid-flight would cost its
+connection), a write among it rolls back instead of committing (see
+``schema.writing.write``), and the session closes when that work ends. CPU
+spent executing a large query cannot be interrupted: the cut-off lands at the
+next await.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from schema.context import Context
+
+__all__ = ["RequestTimeout", "RequestTimeoutError"]
+
+logger = logging.getLogger(__name__)
+
+
+class RequestTimeoutError(GraphQLError):
+    """The request ran past its budget: ``TIMEOUT``, with the budget in seconds."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The request was stopped: it ran past its time budget of {seconds:g} s."
+            " Changes it had not yet committed were rolled back.",
+            extensions={"code": "TIMEOUT", "budgetSeconds": seconds},
+        )
+
+
+class RequestTimeout(SchemaExtension):
+    """Cuts the operation off once it has run for the configured time."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if not (isinstance(context, Context) and context.settings.request_timeout_seconds):
+            yield
+            return
+        seconds = context.settings.request_timeout_seconds
+        try:
+            async with asyncio.timeout(seconds) as timeout:
+                context.timeout = timeout
+                yield
+        except TimeoutError:
+            logger.warning("Request cut off after its time budget of %g s", seconds)
+            raise RequestTimeoutError(seconds) from None

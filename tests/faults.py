@@ -1,0 +1,97 @@
+"""Faults put into the app's real engine: slow statements, failing writes; and what they left."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+
+__all__ = ["InjectedError", "failing_write", "invalidations", "settled", "slowed"]
+
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class InjectedError(RuntimeError):
+    """The failure a test injects into the database's work."""
+
+
+@contextmanager
+def slowed(engine: AsyncEngine, prefix: str, seconds: float) -> Iterator[list[str]]:
+    """The database waits ``seconds`` before each statement starting with ``prefix``.
+
+    The wait runs in the database (``pg_sleep``, or a sleeping SQL function on
+    SQLite), as a slow statement would, not on the event loop. Yields the
+    slowed statements that have run to their end so far.
+    """
+    postgres = engine.dialect.name == "postgresql"
+    finished: list[str] = []
+
+    def before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith(prefix):
+            if not postgres:
+                dbapi_connection: Any = conn.connection.dbapi_connection
+                dbapi_connection.create_function("test_sleep", 1, time.sleep)
+            cursor.execute(f"SELECT {'pg_sleep' if postgres else 'test_sleep'}({seconds})")
+
+    def after(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith(prefix):
+            finished.append(statement)
+
+    with _listening(engine, before_cursor_execute=before, after_cursor_execute=after):
+        yield finished
+
+
+@contextmanager
+def failing_write(engine: AsyncEngine, nth: int) -> Iterator[None]:
+    """The ``nth`` write statement (INSERT, UPDATE, DELETE) runs, then the work fails."""
+    writes = 0
+
+    def after(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        nonlocal writes
+        if statement.startswith(_WRITES):
+            writes += 1
+            if writes == nth:
+                raise InjectedError(f"injected after write {nth}: {statement}")
+
+    with _listening(engine, after_cursor_execute=after):
+        yield
+
+
+@contextmanager
+def invalidations(engine: AsyncEngine) -> Iterator[list[BaseException | None]]:
+    """The exceptions for which the pool threw a connection away while in the block."""
+    seen: list[BaseException | None] = []
+
+    def invalidate(dbapi_connection: Any, record: Any, exception: BaseException | None) -> None:
+        seen.append(exception)
+
+    with _listening(engine, invalidate=invalidate, soft_invalidate=invalidate):
+        yield seen
+
+
+async def settled(engine: AsyncEngine) -> None:
+    """Wait until every connection is back in the pool: work left running has ended."""
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    async with asyncio.timeout(30):
+        while pool.checkedout():  # noqa: ASYNC110 (the pool has nothing to await)
+            await asyncio.sleep(0.01)
+
+
+@contextmanager
+def _listening(engine: AsyncEngine, **listeners: Any) -> Iterator[None]:
+    target = engine.sync_engine
+    for name, listener in listeners.items():
+        event.listen(target, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners.items():
+            event.remove(target, name, listener)

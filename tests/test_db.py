@@ -1,0 +1,66 @@
+"""How the app begins its transactions on SQLite: only a mutation's takes the write lock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from tests.people import add_user, bearer
+from tests.rows import add_course, add_student
+from tests.support import App, gid
+
+READ = """
+query($id: ID!) {
+  viewer { username }
+  students { nodes { name courses { nodes { code students { totalCount } } } } }
+  node(id: $id) { ... on Course { code } }
+}
+"""
+ENROLL = """
+mutation($input: EnrollmentInput!) {
+  enrollStudent(input: $input) { changed student { courses { nodes { code } } } }
+}
+"""
+
+
+@contextmanager
+def begins(app: App) -> Iterator[Counter[str]]:
+    """The BEGIN statements sent while in the block, by kind."""
+    seen: Counter[str] = Counter()
+
+    def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("BEGIN"):
+            seen[statement] += 1
+
+    engine = app.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_only_a_mutation_takes_the_write_lock_at_begin(app: App) -> None:
+    if not app.database.is_sqlite:
+        pytest.skip("PostgreSQL locks rows, not the database")
+    async with app.database.engine.begin() as connection:
+        headers = bearer(app.settings, await add_user(connection, "admin", is_admin=True))
+        student = await add_student(connection)
+        course = await add_course(connection, "C1")
+
+    with begins(app) as reading:
+        await app.client.query(READ, {"id": gid("Course", course)}, **headers)
+        assert (await app.client.http.get("/healthz")).status_code == 200
+    with begins(app) as writing:
+        link = {"studentId": gid("Student", student), "courseId": gid("Course", course)}
+        await app.client.query(ENROLL, {"input": link}, **headers)
+
+    assert set(reading) == {"BEGIN DEFERRED"}
+    # The viewer is read before the write, the payload after it.
+    assert writing == {"BEGIN DEFERRED": 2, "BEGIN IMMEDIATE": 1}
