@@ -220,19 +220,18 @@ class _Session:
 
 
 def _specs(backend: Backend, env: dict[str, str]) -> dict[str, ServerSpec]:
-    """The three servers, started as a user would: ``campus serve``, and uvicorn."""
+    """The three servers, started as a user would: ``campus serve``, and uvicorn alike."""
     workers = str(backend.workers)
     where = ["--host", HOST, "--port", "{port}", "--workers", workers]
-    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", *where]
-    uvicorn += ["--log-level", "warning", "--no-access-log"]
+    uvicorn = [sys.executable, "-m", "bench.serve"]
     campus = [CAMPUS, "serve", "--no-demo", *where]
     return {
         "campus": ServerSpec("campus", campus, env, backend.workers, REPO),
         "naive": ServerSpec(
-            "naive", [*uvicorn, "bench.naive:create_app"], env, backend.workers, REPO
+            "naive", [*uvicorn, "bench.naive:create_app", *where], env, backend.workers, REPO
         ),
         "floor": ServerSpec(
-            "floor", [*uvicorn, "bench.floor:create_app"], env, backend.workers, REPO
+            "floor", [*uvicorn, "bench.floor:create_app", *where], env, backend.workers, REPO
         ),
     }
 
