@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Integer, String
 
 from server.models import Article, Course, Student, Teacher, User
@@ -163,6 +164,44 @@ def _position_default(element: position, compiler: SQLCompiler, **kw: Any) -> st
     return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
+class _Among(ColumnElement[bool]):
+    """Whether ``value`` is among what ``members`` (a one-column SELECT) returns.
+
+    On SQLite this is ``value IN (members)``: SQLite runs a correlated EXISTS
+    once per outer row and never turns it into a join, so a selective
+    relationship filter (the students of one course) would read, and fold the
+    name of, every student; IN reads the sub-query once and drives the outer
+    table from its rows. Elsewhere it is EXISTS, which PostgreSQL plans as a
+    semi- or anti-join by cost (NOT IN it cannot plan as an anti-join).
+    """
+
+    inherit_cache = True
+    _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012 - SQLAlchemy's own form
+        ("value", InternalTraversal.dp_clauseelement),
+        ("members", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, value: ColumnElement[Any], members: Select[Any]) -> None:
+        self.value = value
+        self.members = members.correlate(None)
+
+    @property
+    def _from_objects(self) -> Any:
+        return self.value._from_objects
+
+
+@compiles(_Among, "sqlite")
+def _among_sqlite(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.value.in_(element.members), **kw)
+
+
+@compiles(_Among)
+def _among_default(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    [member] = element.members.selected_columns
+    correlated = element.members.where(member == element.value)
+    return compiler.process(exists(correlated.correlate(*element._from_objects)), **kw)
+
+
 Predicate = ColumnElement[bool]
 Compiler = Callable[[Any], Predicate]
 
@@ -209,12 +248,20 @@ def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
 
 
 def _some_none(relationship: InstrumentedAttribute[Any], target: str) -> Compiler:
+    """``some``/``none`` of a many-to-many relationship, through its association table."""
+    link = relationship.property
+    [(key, link_key)] = link.synchronize_pairs
+    linked = link.secondary.join(link.target, link.secondaryjoin)
+
+    def linked_to_match(spec: Mapping[str, Any]) -> Predicate:
+        return _Among(key, select(link_key).select_from(linked).where(compile_filter(target, spec)))
+
     def compile_(spec: Mapping[str, Any]) -> Predicate:
         clauses: list[Predicate] = []
         if (some := spec.get("some")) is not None:
-            clauses.append(relationship.any(compile_filter(target, some)))
+            clauses.append(linked_to_match(some))
         if (none := spec.get("none")) is not None:
-            clauses.append(not_(relationship.any(compile_filter(target, none))))
+            clauses.append(not_(linked_to_match(none)))
         return and_(true(), *clauses)
 
     return compile_

@@ -92,6 +92,9 @@ async def seed(
                 "the database already holds data: replace it (--replace) or use another"
             )
         counts = await load_tables(connection, sizes, seed, progress=progress)
+        # Planners choose joins from table statistics; after a bulk load there
+        # are none yet (and PostgreSQL's autovacuum may be off or not have run).
+        await connection.execute(text("ANALYZE"))
     return Loaded(counts, time.perf_counter() - started)
 
 

@@ -167,3 +167,19 @@ async def test_datetime_and_author_filters(
         {"title": "T1", "author": {"username": "user2"}},
         {"title": "T4", "author": {"username": "user2"}},
     ]
+
+
+@pytest.mark.usefixtures("campus")
+async def test_relationship_filters_of_one_shape_keep_their_own_values(
+    client: GraphQLClient,
+) -> None:
+    # Statements of one shape share a compiled form: each must still bind its own values.
+    courses = """query ($name: String!) {
+      courses(filter: {students: {some: {name: {eq: $name}}}}) { nodes { code } } }"""
+    for code, takers in [("CS101", ["Élodie", "Bob 100%"]), ("MA201", ["Élodie", "bob_b"])]:
+        assert await _names(client, {"courses": {"some": {"code": {"eq": code}}}}) == takers
+        others = await _names(client, {"courses": {"none": {"code": {"eq": code}}}})
+        assert others == [name for name in ALL if name not in takers]
+    for name, codes in [("élise", ["cs102"]), ("bob_b", ["MA201"])]:
+        data = await client.query(courses, {"name": name})
+        assert [course["code"] for course in data["courses"]["nodes"]] == codes

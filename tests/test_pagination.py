@@ -219,3 +219,61 @@ async def test_an_order_naming_id_before_other_fields_pages_by_it(
 
     assert _names(first) + _names(rest) == ["s04", "s03", "s02", "s01"]
     assert rest["pageInfo"]["hasNextPage"] is False
+
+
+NESTED_PAGE = """
+query ($first: Int, $after: String, $last: Int, $before: String, $order: [StudentOrder!]) {
+  courses { nodes { code
+    students(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+      nodes { name } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }
+}
+"""
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_nested_pages_under_order_by_follow_the_list_order_in_both_directions(
+    client: GraphQLClient, connection: AsyncConnection, direction: str
+) -> None:
+    await _students(connection, ["B", None, "A", None, "B", "C", None, "A"])
+    await connection.execute(
+        insert(Course), [{"id": i, "code": f"C{i}", "title": "t"} for i in (1, 2)]
+    )
+    members = {"C1": set(range(1, 9)), "C2": {1, 3, 4, 7, 8}}
+    await connection.execute(
+        insert(registrations),
+        [{"student_id": s, "course_id": int(c[1])} for c, ss in members.items() for s in ss],
+    )
+    order = [{"field": "GRADE", "direction": direction}]
+    ranked = _names(await _page(client, first=10, order=order))
+
+    async def pages(**variables: Any) -> dict[str, dict[str, Any]]:
+        data = await client.query(NESTED_PAGE, {"order": order, **variables})
+        return {course["code"]: course["students"] for course in data["courses"]["nodes"]}
+
+    def listed(code: str) -> list[str]:
+        return [name for name in ranked if int(name[1:]) in members[code]]
+
+    # One cursor from C1's list serves C2's too: each page is the rows of that
+    # course's list past the cursor's row, in the list's order.
+    after, seen = None, 0
+    for _ in range(len(ranked)):
+        step = await pages(first=2, after=after)
+        for code, page in step.items():
+            rest = [n for n in listed(code) if ranked.index(n) >= seen]
+            assert [node["name"] for node in page["nodes"]] == rest[:2], (code, after)
+            assert page["pageInfo"]["hasNextPage"] is (len(rest) > 2)
+        c1 = step["C1"]
+        if not c1["pageInfo"]["hasNextPage"]:
+            break
+        after, seen = c1["pageInfo"]["endCursor"], ranked.index(c1["nodes"][-1]["name"]) + 1
+    before, until = None, len(ranked)
+    for _ in range(len(ranked)):
+        step = await pages(last=2, before=before)
+        for code, page in step.items():
+            rest = [n for n in listed(code) if ranked.index(n) < until]
+            assert [node["name"] for node in page["nodes"]] == rest[-2:], (code, before)
+            assert page["pageInfo"]["hasPreviousPage"] is (len(rest) > 2)
+        c1 = step["C1"]
+        if not c1["pageInfo"]["hasPreviousPage"]:
+            break
+        before, until = c1["pageInfo"]["startCursor"], ranked.index(c1["nodes"][0]["name"])
