@@ -129,10 +129,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        if self._short_ways and isinstance(source, Node):
-            plan = self._plan(parent_type, field_details_list)
+        plan = self._plan(parent_type, field_details_list) if self._short_ways else None
+        if plan is not None and plan.loaded and isinstance(source, Node):
             value = source.loaded.get(id(field_details_list[0].node), Undefined)
-            if plan.loaded and value is not Undefined:
+            if value is not Undefined:
                 return self._complete_loaded(
                     plan, parent_type, field_details_list, path, value, position_context
                 )
