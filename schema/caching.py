@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from strawberry import extensions
+from strawberry.types import ExecutionContext
 
 __all__ = ["ParserCache", "ValidationCache"]
 
@@ -23,15 +24,19 @@ CACHE_SIZE = 256
 MAX_CACHED_QUERY_LENGTH = 20_000
 
 
+def _kept(context: ExecutionContext) -> bool:
+    return len(context.query or "") <= MAX_CACHED_QUERY_LENGTH
+
+
 class ParserCache(extensions.ParserCache):
     def __init__(self) -> None:
         super().__init__(maxsize=CACHE_SIZE)
 
     def on_parse(self) -> Iterator[None]:
-        if len(self.execution_context.query or "") > MAX_CACHED_QUERY_LENGTH:
-            yield
-        else:
+        if _kept(self.execution_context):
             yield from super().on_parse()
+        else:
+            yield
 
 
 class ValidationCache(extensions.ValidationCache):
@@ -39,7 +44,7 @@ class ValidationCache(extensions.ValidationCache):
         super().__init__(maxsize=CACHE_SIZE)
 
     def on_validate(self) -> Iterator[None]:
-        if len(self.execution_context.query or "") > MAX_CACHED_QUERY_LENGTH:
-            yield
-        else:
+        if _kept(self.execution_context):
             yield from super().on_validate()
+        else:
+            yield

@@ -308,9 +308,8 @@ class Loader:
                 .order_by(ranked.c.link_parent, ranked.c.link_rank)
             )
 
-        if filter_value:
-            return build(), params
-        return self._statement(("page", per_parent, page.shape), build), params
+        shape = ("page", per_parent, page.shape)
+        return self._statement(shape, build, filtered=bool(filter_value)), params
 
     async def _counts(
         self, spec: ListSpec, filter_value: Any, keys: list[Any] | None
@@ -324,7 +323,7 @@ class Loader:
                     .where(self._predicate(spec, filter_value))
                 )
 
-            stmt = total() if filter_value else self._statement(("total", spec.name), total)
+            stmt = self._statement(("total", spec.name), total, filtered=bool(filter_value))
             [row] = await self._fetch(stmt)
             return {None: row.total}
         parent = spec.parent
@@ -337,7 +336,7 @@ class Loader:
                 .group_by(parent)
             )
 
-        stmt = per_parent() if filter_value else self._statement(("counts", spec.name), per_parent)
+        stmt = self._statement(("counts", spec.name), per_parent, filtered=bool(filter_value))
         rows = await self._fetch(stmt, {KEYS: self._keys(keys)})
         return {row.parent: row.total for row in rows}
 
@@ -351,14 +350,19 @@ class Loader:
     def _predicate(spec: ListSpec, filter_value: Any) -> ColumnElement[bool]:
         return compile_filter(spec.node.filter_type, filter_value) if filter_value else true()
 
-    def _statement(self, shape: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    def _statement(
+        self, shape: tuple[Any, ...], build: Callable[[], Select[Any]], *, filtered: bool = False
+    ) -> Select[Any]:
         """The statement of this shape, built once per process and dialect.
 
         Building a statement costs SQLAlchemy more than running a small one
         (sub-query column collections, mostly); its values are bound at
         execution. Shapes are bounded by the schema: lists, orders, cursor
-        directions.
+        directions. A filtered list's statement holds the filter's values,
+        so it is built every time.
         """
+        if filtered:
+            return build()
         key = (self._context.database.is_sqlite, *shape)
         statement = _STATEMENTS.get(key)
         if statement is None:
