@@ -3,7 +3,8 @@
 Depth, aliases, tokens, an estimated node count — the product of page sizes
 down each path of nested connections, summed, as GitHub's API computes it —
 and an estimated cost: the values the answer can hold, each selected field
-once per object it is selected on, a list field once per item it can hold.
+once per object it is selected on, a list field once per item it can hold (a
+long alias, repeated as the key of each of its values, counts for more).
 Fragments are followed and page sizes read from the coerced variables, so
 moving a field into a fragment or a size into a variable changes nothing. A
 page size counts at most the largest allowed, so that a size over it is
@@ -46,6 +47,8 @@ from server.config import Settings
 __all__ = ["QueryLimits", "QueryTooComplexError"]
 
 ParentType = GraphQLObjectType | GraphQLInterfaceType
+# Characters of an alias that count as one more value: about what a value takes.
+_KEY_LENGTH = 32
 
 
 class QueryTooComplexError(GraphQLError):
@@ -213,15 +216,16 @@ class _Measure:
         estimate = _Estimate()
         for owner, field in self._fields(parent, selection_set):
             field_def = owner.fields.get(field.name.value)
+            weight = _weight(field)
             if field_def is None:  # __typename, or introspection's root: one value
-                estimate.values += objects
+                estimate.values += objects * weight
                 continue
             args = get_argument_values(field_def, field, variables) if field_def.args else {}
             count = objects
             if _is_list(field_def.type):
                 ids = args.get("ids")
                 count = objects * (items if ids is None else self._size(len(ids)))
-            estimate.values += count
+            estimate.values += count * weight
             child = get_named_type(field_def.type)
             if field.selection_set is None or not isinstance(
                 child, GraphQLObjectType | GraphQLInterfaceType
@@ -250,6 +254,16 @@ class _Estimate:
     def add(self, other: _Estimate) -> None:
         self.nodes += other.nodes
         self.values += other.values
+
+
+def _weight(field: FieldNode) -> int:
+    """Values one answer of ``field`` counts as: more for a long alias.
+
+    The alias is the key of every value the field answers with, and nothing
+    else bounds its length; one per ``_KEY_LENGTH`` characters keeps the size
+    the cost stands for.
+    """
+    return 1 if field.alias is None else 1 + len(field.alias.value) // _KEY_LENGTH
 
 
 def _is_list(type_: GraphQLOutputType) -> bool:

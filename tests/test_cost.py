@@ -67,6 +67,14 @@ async def test_every_value_counts_once_per_object_and_list_item(tight: GraphQLCl
     assert refused["measured"] == COUNTED_COST + PER_STUDENT  # one student more
 
 
+async def test_a_long_alias_counts_as_more_values(tight: GraphQLClient) -> None:
+    # 1 + 50 + 50 names: under the limit, however the name is aliased ...
+    await tight.query(f"{{ students(first: 50) {{ nodes {{ {'n' * 31}: name }} }} }}")
+    # ... but a key of 64 characters or more counts as two more values per name.
+    refused = await _refusal(tight, f"{{ students(first: 50) {{ nodes {{ {'n' * 64}: name }} }} }}")
+    assert refused["measured"] == 1 + 50 + 50 * 3
+
+
 async def test_an_unsized_list_counts_the_default_page_size(tight: GraphQLClient) -> None:
     refused = await _refusal(tight, COUNTED, {"n": None})
     assert refused["measured"] == 4 + 20 * PER_STUDENT
