@@ -61,11 +61,11 @@ def past_budget(context: object) -> RequestTimeoutError | None:
     ``asyncio.Timeout`` fires only when the event loop gets a turn; this reads
     the loop's clock, so it also tells while the loop is kept busy.
     """
-    timeout = context.timeout if isinstance(context, Context) else None
-    deadline = None if timeout is None else timeout.when()
+    if not isinstance(context, Context) or context.timeout is None:
+        return None
+    deadline = context.timeout.when()
     if deadline is None or asyncio.get_running_loop().time() < deadline:
         return None
-    assert isinstance(context, Context)
     seconds = context.settings.request_timeout_seconds
     logger.warning("Request cut off while building its answer, past its budget of %g s", seconds)
     return RequestTimeoutError(seconds)
