@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from graphql import get_introspection_query
 from sqlalchemy import func, select
 
 from server.config import Settings, SettingsError
@@ -20,7 +21,7 @@ from server.models import Student, registrations
 from tests.faults import invalidations, settled, slowed
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, snapshot
-from tests.support import App, gid, serve_own
+from tests.support import App, GraphQLClient, gid, serve, serve_own
 
 BUDGET = 0.2
 SLOW = 1.5  # seconds the database is kept busy: well past the budget
@@ -123,6 +124,19 @@ async def test_a_timeout_of_zero_is_no_timeout(settings: Settings, own_database_
         await _seed(app)
         with slowed(app.database.engine, "SELECT students.", 2 * BUDGET):
             assert await app.client.query(STUDENTS) == {"students": {"nodes": [{"name": "Sam"}]}}
+
+
+async def test_an_answer_still_being_built_past_the_budget_is_abandoned(
+    settings: Settings, database: Database
+) -> None:
+    # Introspection never awaits, so the event loop never gets the turn it
+    # needs to cut it off: only the executor's own look at the clock can.
+    budget = 1e-9
+    async with serve(replace(settings, request_timeout_seconds=budget), database) as http:
+        body = await GraphQLClient(http).execute(get_introspection_query())
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "TIMEOUT", "budgetSeconds": budget}
 
 
 @pytest.mark.parametrize(
