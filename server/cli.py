@@ -123,7 +123,14 @@ def seed_command(
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--workers",
+    metavar="N|auto",
+    default="1",
+    callback=lambda ctx, param, value: serving.worker_count(value),
+    show_default=True,
+    help="Server processes: a number, or `auto` for one per CPU this process may use.",
+)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo data into an empty database.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> None:

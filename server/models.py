@@ -137,10 +137,20 @@ class Follow(Base):
     __tablename__ = "follows"
     __table_args__ = (
         CheckConstraint("follower_id <> followed_id", name="no_self_follow"),
-        # The primary key serves "whom does X follow"; this serves "who follows X",
-        # newest first, as the followers list is ordered.
-        Index("ix_follows_followed_id_created_at", "followed_id", "created_at"),
-        Index("ix_follows_follower_id_created_at", "follower_id", "created_at"),
+        # Both lists are ordered newest first, then by the listed user's id: with
+        # that id in the index, a page is a LIMIT over it, however many follows.
+        Index(
+            "ix_follows_followed_id_created_at_follower_id",
+            "followed_id",
+            "created_at",
+            "follower_id",
+        ),
+        Index(
+            "ix_follows_follower_id_created_at_followed_id",
+            "follower_id",
+            "created_at",
+            "followed_id",
+        ),
     )
 
     follower_id: Mapped[int] = mapped_column(
@@ -163,7 +173,8 @@ class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
-        Index("ix_articles_author_id_created_at", "author_id", "created_at"),
+        # An author's articles, newest first then by id: the order of User.articles.
+        Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,14 +211,14 @@ class Course(Base):
     __table_args__ = (
         CheckConstraint("length(code) BETWEEN 1 AND 20", name="code_length"),
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
+        # A teacher's courses in the order of Teacher.courses.
+        Index("ix_courses_teacher_id_id", "teacher_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    teacher_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teachers.id", ondelete="SET NULL"), index=True
-    )
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("teachers.id", ondelete="SET NULL"))
 
     students: Mapped[list[Student]] = relationship(
         secondary=registrations, back_populates="courses", passive_deletes=True, lazy="raise"
