@@ -163,6 +163,7 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         log_level=_log_level(settings),
         # Each worker logs in one format, every line of a request with its id.
         log_config=logging_config(settings.log_level),
+        timeout_graceful_shutdown=settings.shutdown_seconds,
     )
 
 

@@ -88,6 +88,8 @@ class Settings:
     suggestions: bool = True
     # A request still awaiting past this many seconds is cut off; 0 turns the limit off.
     request_timeout_seconds: float = 10.0
+    # On SIGTERM, requests in flight get this long to finish before they are cancelled.
+    shutdown_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -140,4 +142,5 @@ class Settings:
             graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
+            shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
         )
