@@ -1,10 +1,12 @@
-"""Per-operation bookkeeping: the request's session is closed, its cost counted."""
+"""Per-operation bookkeeping: the request's session is closed, its cost counted and measured."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
@@ -21,9 +23,11 @@ class RequestScope(SchemaExtension):
     """
 
     _stats: SqlStats | None = None
+    _started = 0.0
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        self._started = time.perf_counter()
         async with sql_stats() as stats:
             self._stats = stats
             try:
@@ -32,8 +36,30 @@ class RequestScope(SchemaExtension):
                 if isinstance(context, Context):
                     await context.close()
 
+    def _measure(self, stats: SqlStats) -> None:
+        # Imported here: prometheus_client must first see the multiprocess directory.
+        from server.metrics import metrics
+
+        execution = self.execution_context
+        try:
+            operation_type = execution.operation_type.value
+        except (GraphQLError, RuntimeError):  # a document that did not parse names none
+            operation_type = "unknown"
+        metrics().observe(
+            operation_type=operation_type,
+            operation_name=execution.operation_name,
+            seconds=time.perf_counter() - self._started,
+            statements=stats.statements,
+            rows=stats.rows,
+            errors=[error.extensions or {} for error in execution.pre_execution_errors or []],
+        )
+
     def get_results(self) -> dict[str, Any]:
+        # Called once per operation, however it ended (even by a limit raised
+        # before execution), with its errors known: where it is measured.
         context = self.execution_context.context
+        if self._stats is not None and isinstance(context, Context) and context.settings.metrics:
+            self._measure(self._stats)
         if self._stats is None or not (isinstance(context, Context) and context.settings.sql_stats):
             return {}
         return {"sql": {"statements": self._stats.statements, "rows": self._stats.rows}}

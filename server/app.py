@@ -123,12 +123,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = TransportRules(
         CampusGraphQL(settings, db, Auth(settings)), max_body_bytes=settings.max_body_bytes
     )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.metrics:
+        # Imported here: prometheus_client must first see the multiprocess directory.
+        from server import metrics
+
+        metrics.metrics().watch_pool(db.engine)
+
+        async def metrics_endpoint(request: Request) -> Response:
+            return Response(metrics.scrape(), media_type=metrics.CONTENT_TYPE_LATEST)
+
+        routes.append(Route("/metrics", metrics_endpoint))
     return CampusApp(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=_cors(settings),
         lifespan=lifespan,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -152,6 +155,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
             f"Sign in as its admin with username {DEMO_ADMIN!r} and password {password!r}"
             " (shown only this once; `campus create-admin` makes more admins)."
         )
+    if settings.metrics:
+        _metrics_directory()
     # An import string, so that every worker (or the reloader's child) builds its own app.
     serving.run(
         APP_FACTORY,
@@ -165,6 +170,17 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         log_config=logging_config(settings.log_level),
         timeout_graceful_shutdown=settings.shutdown_seconds,
     )
+
+
+def _metrics_directory() -> None:
+    """A fresh directory for every worker's metric samples, removed when the server exits.
+
+    Set before any worker starts (and imports prometheus_client), so that all
+    of them, and this process, write and read the same files.
+    """
+    directory = tempfile.mkdtemp(prefix="campus-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 @main.command("create-admin")

@@ -90,6 +90,8 @@ class Settings:
     request_timeout_seconds: float = 10.0
     # On SIGTERM, requests in flight get this long to finish before they are cancelled.
     shutdown_seconds: float = 30.0
+    # Serve Prometheus metrics at /metrics; the production preset turns them off unless set.
+    metrics: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,4 +145,5 @@ class Settings:
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
             shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
+            metrics=_bool(env, "CAMPUS_METRICS", not production),
         )
