@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import GraphQLError
@@ -11,8 +11,11 @@ from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 from server.db import SqlStats, sql_stats
+from server.request_id import current_request
 
 __all__ = ["RequestScope"]
+
+_LOGGED_NAME = 100  # characters of an operation's name kept in the log
 
 
 class RequestScope(SchemaExtension):
@@ -36,6 +39,20 @@ class RequestScope(SchemaExtension):
                 if isinstance(context, Context):
                     await context.close()
 
+    def on_execute(self) -> Iterator[None]:
+        # Named from here on, so that the request's log lines during execution carry it.
+        self._describe()
+        yield
+
+    def _describe(self, stats: SqlStats | None = None) -> None:
+        """Fill in the request's summary line: the operation's name and its SQL cost."""
+        summary = current_request()
+        if summary is None:
+            return
+        summary.operation = (self.execution_context.operation_name or "")[:_LOGGED_NAME] or None
+        if stats is not None:
+            summary.statements, summary.rows = stats.statements, stats.rows
+
     def _measure(self, stats: SqlStats) -> None:
         # Imported here: prometheus_client must first see the multiprocess directory.
         from server.metrics import metrics
@@ -58,8 +75,10 @@ class RequestScope(SchemaExtension):
         # Called once per operation, however it ended (even by a limit raised
         # before execution), with its errors known: where it is measured.
         context = self.execution_context.context
-        if self._stats is not None and isinstance(context, Context) and context.settings.metrics:
-            self._measure(self._stats)
+        if self._stats is not None:
+            self._describe(self._stats)
+            if isinstance(context, Context) and context.settings.metrics:
+                self._measure(self._stats)
         if self._stats is None or not (isinstance(context, Context) and context.settings.sql_stats):
             return {}
         return {"sql": {"statements": self._stats.statements, "rows": self._stats.rows}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import logging.config
 import os
 import secrets
 import shutil
@@ -146,6 +147,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
 
     settings = _settings()
     _log_level(settings)  # fail before migrating, not after
+    # Lines logged while preparing are formatted as the workers' are.
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
     _secret_key(settings)
     prepared = _run(settings, prepare)
     if prepared is not None:
@@ -167,7 +170,9 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         reload=reload,
         log_level=_log_level(settings),
         # Each worker logs in one format, every line of a request with its id.
-        log_config=logging_config(settings.log_level),
+        log_config=logging_config(settings.log_level, settings.log_format),
+        # Each request's summary line (server.request_id) says more than uvicorn's.
+        access_log=False,
         timeout_graceful_shutdown=settings.shutdown_seconds,
     )
 
