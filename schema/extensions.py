@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from graphql import GraphQLError
@@ -18,6 +19,13 @@ __all__ = ["RequestScope"]
 _LOGGED_NAME = 100  # characters of an operation's name kept in the log
 
 
+def _operation_span() -> AbstractContextManager[Any]:
+    # Imported here: OpenTelemetry is an optional extra, used only with CAMPUS_TRACING=1.
+    from opentelemetry import trace
+
+    return trace.get_tracer("campus").start_as_current_span("GraphQL operation")
+
+
 class RequestScope(SchemaExtension):
     """Closes the request's session after the operation; reports its SQL cost.
 
@@ -27,17 +35,22 @@ class RequestScope(SchemaExtension):
 
     _stats: SqlStats | None = None
     _started = 0.0
+    _span: Any = None
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         self._started = time.perf_counter()
-        async with sql_stats() as stats:
-            self._stats = stats
-            try:
-                yield
-            finally:
-                if isinstance(context, Context):
-                    await context.close()
+        traced = isinstance(context, Context) and context.settings.tracing
+        with _operation_span() if traced else nullcontext() as self._span:
+            async with sql_stats() as stats:
+                self._stats = stats
+                try:
+                    yield
+                finally:
+                    if isinstance(context, Context):
+                        await context.close()
+                    if self._span is not None:  # named while it is open: it ends with this block
+                        self._name_span(stats)
 
     def on_execute(self) -> Iterator[None]:
         # Named from here on, so that the request's log lines during execution carry it.
@@ -49,9 +62,19 @@ class RequestScope(SchemaExtension):
         summary = current_request()
         if summary is None:
             return
-        summary.operation = (self.execution_context.operation_name or "")[:_LOGGED_NAME] or None
+        summary.operation = self._name()
         if stats is not None:
             summary.statements, summary.rows = stats.statements, stats.rows
+
+    def _name(self) -> str | None:
+        return (self.execution_context.operation_name or "")[:_LOGGED_NAME] or None
+
+    def _name_span(self, stats: SqlStats) -> None:
+        name = self._name()
+        self._span.update_name(f"GraphQL {name or 'anonymous'}")
+        self._span.set_attribute("graphql.operation.name", name or "")
+        self._span.set_attribute("db.statements", stats.statements)
+        self._span.set_attribute("db.rows", stats.rows)
 
     def _measure(self, stats: SqlStats) -> None:
         # Imported here: prometheus_client must first see the multiprocess directory.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each lock and the extras it holds besides the runtime dependencies.
-LOCKS = {"requirements.lock": (), "requirements-test.lock": ("test",)}
+LOCKS = {"requirements.lock": (), "requirements-test.lock": ("test", "otel")}
 PREFIX = "# dependencies-sha256: "
 
 

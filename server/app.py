@@ -138,9 +138,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return Response(metrics.scrape(), media_type=metrics.CONTENT_TYPE_LATEST)
 
         routes.append(Route("/metrics", metrics_endpoint))
+    middleware = _cors(settings)
+    if settings.tracing:
+        # Imported here: OpenTelemetry is an optional extra.
+        from server.tracing import middleware as tracing
+
+        middleware.insert(0, tracing(db))
     return CampusApp(
         routes=routes,
-        middleware=_cors(settings),
+        middleware=middleware,
         lifespan=lifespan,
     )
 

@@ -94,6 +94,8 @@ class Settings:
     # Serve Prometheus metrics at /metrics; the production preset turns them off unless set.
     metrics: bool = True
     log_format: str = "plain"
+    # OpenTelemetry spans (the otel extra), exported as the OTEL_* variables say.
+    tracing: bool = False
     # Statements slower than this are logged (with their request's id); 0 logs none.
     slow_sql_ms: float = 500.0
 
@@ -155,5 +157,6 @@ class Settings:
             shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
             metrics=_bool(env, "CAMPUS_METRICS", not production),
             log_format=log_format,
+            tracing=_bool(env, "CAMPUS_TRACING", False),
             slow_sql_ms=_float(env, "CAMPUS_SLOW_SQL_MS", 500.0),
         )
