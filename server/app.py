@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -28,6 +26,7 @@ from server import graphiql
 from server.auth import Auth
 from server.config import Settings
 from server.db import Database
+from server.health import Readiness, database_answers, watch_signals
 from server.request_id import RequestIdMiddleware
 from server.transport import TransportRules, refusal
 
@@ -104,18 +103,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     db = database or Database(settings)
 
+    readiness = Readiness(db)
+
     async def healthz(request: Request) -> Response:
-        try:
-            async with db.reader() as session:
-                await session.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
+        if not await database_answers(db):
             return JSONResponse(
                 {"status": "unavailable", "database": "unreachable"}, status_code=503
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        problem = await readiness.problem()
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        watch_signals()
         yield
         if database is None:
             await db.dispose()
@@ -123,12 +128,32 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = TransportRules(
         CampusGraphQL(settings, db, Auth(settings)), max_body_bytes=settings.max_body_bytes
     )
-    routes = [Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)]
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
     if settings.graphiql:
         routes += graphiql.asset_routes()
+    if settings.metrics:
+        # Imported here: prometheus_client must first see the multiprocess directory.
+        from server import metrics
+
+        metrics.metrics().watch_pool(db.engine)
+
+        async def metrics_endpoint(request: Request) -> Response:
+            return Response(metrics.scrape(), media_type=metrics.CONTENT_TYPE_LATEST)
+
+        routes.append(Route("/metrics", metrics_endpoint))
+    middleware = _cors(settings)
+    if settings.tracing:
+        # Imported here: OpenTelemetry is an optional extra.
+        from server.tracing import middleware as tracing
+
+        middleware.insert(0, tracing(db))
     return CampusApp(
         routes=routes,
-        middleware=_cors(settings),
+        middleware=middleware,
         lifespan=lifespan,
     )
 

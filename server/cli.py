@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import logging.config
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -150,6 +154,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
 
     settings = _settings()
     _log_level(settings)  # fail before migrating, not after
+    # Lines logged while preparing are formatted as the workers' are.
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
     _secret_key(settings)
     prepared = _run(settings, prepare)
     if prepared is not None:
@@ -159,6 +165,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
             f"Sign in as its admin with username {DEMO_ADMIN!r} and password {password!r}"
             " (shown only this once; `campus create-admin` makes more admins)."
         )
+    if settings.metrics:
+        _metrics_directory()
     # An import string, so that every worker (or the reloader's child) builds its own app.
     serving.run(
         APP_FACTORY,
@@ -169,8 +177,22 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         reload=reload,
         log_level=_log_level(settings),
         # Each worker logs in one format, every line of a request with its id.
-        log_config=logging_config(settings.log_level),
+        log_config=logging_config(settings.log_level, settings.log_format),
+        # Each request's summary line (server.request_id) says more than uvicorn's.
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_seconds,
     )
+
+
+def _metrics_directory() -> None:
+    """A fresh directory for every worker's metric samples, removed when the server exits.
+
+    Set before any worker starts (and imports prometheus_client), so that all
+    of them, and this process, write and read the same files.
+    """
+    directory = tempfile.mkdtemp(prefix="campus-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 @main.command("create-admin")

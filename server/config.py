@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./campus.db"
 ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("plain", "json")
 # The parameter sets argon2-cffi ships (``argon2.profiles``), named as it names them.
 PASSWORD_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
 
@@ -90,6 +91,15 @@ class Settings:
     suggestions: bool = True
     # A request still awaiting past this many seconds is cut off; 0 turns the limit off.
     request_timeout_seconds: float = 10.0
+    # On SIGTERM, requests in flight get this long to finish before they are cancelled.
+    shutdown_seconds: float = 30.0
+    # Serve Prometheus metrics at /metrics; the production preset turns them off unless set.
+    metrics: bool = True
+    log_format: str = "plain"
+    # OpenTelemetry spans (the otel extra), exported as the OTEL_* variables say.
+    tracing: bool = False
+    # Statements slower than this are logged (with their request's id); 0 logs none.
+    slow_sql_ms: float = 500.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,6 +127,10 @@ class Settings:
                 f" not {password_profile!r}"
             )
         production = environment == "production"
+        log_format = (env.get("CAMPUS_LOG_FORMAT") or "plain").strip().lower()
+        if log_format not in LOG_FORMATS:
+            choices = ", ".join(LOG_FORMATS)
+            raise SettingsError(f"CAMPUS_LOG_FORMAT must be one of {choices}, not {log_format!r}")
         if production and password_profile == "CHEAPEST":
             raise SettingsError("CAMPUS_PASSWORD_PROFILE=CHEAPEST is for tests, not production")
         return cls(
@@ -143,4 +157,9 @@ class Settings:
             graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
+            shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
+            metrics=_bool(env, "CAMPUS_METRICS", not production),
+            log_format=log_format,
+            tracing=_bool(env, "CAMPUS_TRACING", False),
+            slow_sql_ms=_float(env, "CAMPUS_SLOW_SQL_MS", 500.0),
         )

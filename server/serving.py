@@ -17,6 +17,7 @@ large Q1 answer more than asyncio and h11, and both save on small pages.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 from typing import Any
@@ -70,6 +71,9 @@ def run(app: str, **options: Any) -> None:
         elif config.workers > 1:
             Multiprocess(config, sockets=[config.bind_socket()]).run()
         else:
+            # uvicorn raises the signal it stopped for again once it has drained;
+            # that stop was clean, so the process exits 0 instead of dying of it.
+            signal.signal(signal.SIGTERM, lambda sig, frame: None)
             server.run()
     except KeyboardInterrupt:
         pass
