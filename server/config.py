@@ -88,6 +88,12 @@ class Settings:
     suggestions: bool = True
     # A request still awaiting past this many seconds is cut off; 0 turns the limit off.
     request_timeout_seconds: float = 10.0
+    # Run only the documents of an imported manifest (SPEC §11).
+    trusted_documents: bool = False
+    # Documents clients register (automatic persisted queries) kept in the shared store.
+    max_persisted_documents: int = 10_000
+    # How long a shared cache may keep a persisted query's answer over GET; 0: revalidate.
+    public_max_age: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,6 +121,9 @@ class Settings:
                 f" not {password_profile!r}"
             )
         production = environment == "production"
+        trusted_documents = _bool(env, "CAMPUS_TRUSTED_DOCUMENTS", False)
+        # Both presets keep the schema to the server unless a setting says otherwise.
+        closed = production or trusted_documents
         if production and password_profile == "CHEAPEST":
             raise SettingsError("CAMPUS_PASSWORD_PROFILE=CHEAPEST is for tests, not production")
         return cls(
@@ -136,8 +145,11 @@ class Settings:
             max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
             max_body_bytes=_int(env, "CAMPUS_MAX_BODY_BYTES", 1_048_576, minimum=1),
-            introspection=_bool(env, "CAMPUS_INTROSPECTION", not production),
-            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
+            introspection=_bool(env, "CAMPUS_INTROSPECTION", not closed),
+            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not closed),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
+            trusted_documents=trusted_documents,
+            max_persisted_documents=_int(env, "CAMPUS_PERSISTED_DOCUMENTS_MAX", 10_000),
+            public_max_age=_int(env, "CAMPUS_PUBLIC_MAX_AGE", 0),
         )
