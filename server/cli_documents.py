@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from graphql import GraphQLError, parse, validate
 
 from server.cli_support import display_url, load_settings, require_schema, run
 from server.db import Database
 from server.manifest import ManifestError, read_manifest
 from server.services import documents as store
+
+if TYPE_CHECKING:
+    from graphql import GraphQLError
 
 __all__ = ["documents"]
 
@@ -57,7 +60,10 @@ def list_command() -> None:
 
 
 def _problems(document: str) -> list[str]:
-    # Imported here: the schema is heavy and the other commands do not need it.
+    # Imported here: every worker `campus serve` starts imports this module
+    # first, and must answer uvicorn's first health check within seconds.
+    from graphql import GraphQLError, parse, validate
+
     from schema.root import schema
 
     try:
@@ -68,6 +74,7 @@ def _problems(document: str) -> list[str]:
 
 
 def _described(error: GraphQLError) -> str:
+    """A graphql-core error's message and the line it points at."""
     where = error.locations[0] if error.locations else None
     return error.message if where is None else f"{error.message} (line {where.line})"
 

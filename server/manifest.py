@@ -9,11 +9,10 @@ schema, or nothing is imported.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-
-from server.persisted import sha256
 
 __all__ = ["ManifestError", "read_manifest"]
 
@@ -39,10 +38,11 @@ def read_manifest(path: Path, problems: Callable[[str], list[str]]) -> dict[str,
         )
     found: list[str] = []
     for hash_, document in data.items():
+        digest = hashlib.sha256(document.encode()).hexdigest() if isinstance(document, str) else ""
         if not isinstance(document, str):
             found.append(f"{hash_}: the document must be a string")
-        elif sha256(document) != hash_:
-            found.append(f"{hash_}: not the SHA-256 of its document, which is {sha256(document)}")
+        elif digest != hash_:
+            found.append(f"{hash_}: not the SHA-256 of its document, which is {digest}")
         else:
             found.extend(f"{hash_}: {problem}" for problem in problems(document))
     if found:

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from server.cli import main
 from server.config import Settings
+from server.db import Database
 from server.models import PersistedDocument
 from server.persisted import sha256
 from tests.support import serve_own
 
+CAMPUS = str(Path(sys.executable).with_name("campus"))
 COUNT = "query StudentCount { students { totalCount } }"
 TEACHERS = "query Teachers { teachers(first: 5) { nodes { name } } }"
 OTHER = "{ courses { totalCount } }"
@@ -53,11 +58,17 @@ BAD_MANIFESTS: dict[str, tuple[str, str]] = {
 }
 
 
-async def _campus(database_url: str, *args: str) -> Result:
-    """The command as a user runs it, on a thread of its own (it runs its own event loop)."""
-    runner = CliRunner()
-    env = {"DATABASE_URL": database_url}
-    return await asyncio.to_thread(runner.invoke, main, list(args), env=env)
+async def _campus(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: a process of its own, its output and errors together."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [CAMPUS, *args],
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
 
 
 def _persisted(query: str) -> dict[str, Any]:
@@ -75,11 +86,11 @@ async def test_imported_documents_are_listed_and_are_all_a_trusted_server_runs(
         assert "errors" not in (await open_app.client.http.post("/graphql", json=body)).json()
 
     imported = await _campus(own_database_url, "documents", "import", str(manifest))
-    assert imported.exit_code == 0, imported.output
-    assert imported.output.startswith("Imported 2 trusted documents (2 new) into ")
+    assert imported.returncode == 0, imported.stdout
+    assert imported.stdout.startswith("Imported 2 trusted documents (2 new) into ")
     again = await _campus(own_database_url, "documents", "import", str(manifest))
-    assert "Imported 2 trusted documents (0 new)" in again.output
-    listed = (await _campus(own_database_url, "documents", "list")).output.splitlines()
+    assert "Imported 2 trusted documents (0 new)" in again.stdout
+    listed = (await _campus(own_database_url, "documents", "list")).stdout.splitlines()
     assert sorted(line.split()[:2] for line in listed) == sorted(
         [[sha256(COUNT), "trusted"], [sha256(TEACHERS), "trusted"], [sha256(OTHER), "automatic"]]
     )
@@ -114,15 +125,22 @@ async def test_a_bad_manifest_is_refused_with_the_reason_and_nothing_is_imported
     manifest = tmp_path / "manifest.json"
     manifest.write_text(content)
 
-    result = await _campus(own_database_url, "documents", "import", str(manifest))
+    # In this process: a refused manifest never reaches the database.
+    result = CliRunner().invoke(
+        main, ["documents", "import", str(manifest)], env={"DATABASE_URL": own_database_url}
+    )
 
     assert result.exit_code == 1
     assert message in result.output
-    assert (await _campus(own_database_url, "documents", "list")).output == ""
+    database = Database(Settings(database_url=own_database_url))
+    async with database.engine.connect() as connection:
+        stored = await connection.scalar(select(func.count()).select_from(PersistedDocument))
+    await database.dispose()
+    assert stored == 0
 
 
-async def test_a_missing_manifest_is_a_clear_error(own_database_url: str, tmp_path: Path) -> None:
-    result = await _campus(own_database_url, "documents", "import", str(tmp_path / "none.json"))
+def test_a_missing_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["documents", "import", str(tmp_path / "none.json")])
 
     assert result.exit_code == 1
     assert f"cannot read {tmp_path / 'none.json'}: No such file or directory" in result.output
