@@ -102,10 +102,11 @@ class DocumentStore:
         if wanted is None:
             if not trusted_only or query is None:
                 return Document(query)
-            known = await self._find(sha256(query))
+            digest = sha256(query)
+            known = await self._find(digest)
             if known is None or not known.trusted:
                 raise _not_allowed()
-            return Document(known.body, sha256(query))
+            return Document(known.body, digest)
         if query is not None and sha256(query) != wanted:
             raise _bad_request("provided sha does not match query")
         known = await self._find(wanted)
