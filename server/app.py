@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from schema.context import Context
@@ -27,6 +28,7 @@ from server.auth import Auth
 from server.config import Settings
 from server.db import Database
 from server.health import Readiness, database_answers, watch_signals
+from server.persisted import DocumentRefusedError, DocumentStore, cached
 from server.request_id import RequestIdMiddleware
 from server.transport import TransportRules, refusal
 
@@ -52,14 +54,46 @@ class CampusGraphQL(GraphQL[Context, None]):
         self._settings = settings
         self._database = database
         self._auth = auth
+        self._documents = DocumentStore(settings, database)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # As Strawberry's, but a request it refuses is answered in JSON, not plain text.
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as error:
             response = refusal(error.status_code, error.reason)
+        except DocumentRefusedError as error:
+            response = error.response()
+        if getattr(request.state, "cacheable", False) and "authorization" not in request.headers:
+            response = cached(request, response, self._settings.public_max_age)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a persisted query by its hash alone carries no `query`.
+        persisted = request.query_params.get("extensions") is not None
+        return not persisted and super().should_render_graphql_ide(request)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Runs the document the request names by its hash, or the one it sends (SPEC §11)."""
+        document = await self._documents.resolve(request_data.query, request_data.extensions)
+        request_data.query = document.query
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if document.register and result.data is not None:
+            await self._documents.register(document)
+        succeeded = document.hash is not None and not result.errors
+        request.state.cacheable = succeeded and request.method == "GET"
+        return result
 
     def parse_json(self, data: str | bytes) -> dict[str, Any]:
         """A JSON object from the body (or a GET's variables), or a 400 saying what came."""

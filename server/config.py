@@ -100,6 +100,12 @@ class Settings:
     tracing: bool = False
     # Statements slower than this are logged (with their request's id); 0 logs none.
     slow_sql_ms: float = 500.0
+    # Run only the documents of an imported manifest (SPEC §11).
+    trusted_documents: bool = False
+    # Documents clients register (automatic persisted queries) kept in the shared store.
+    max_persisted_documents: int = 10_000
+    # How long a shared cache may keep a persisted query's answer over GET; 0: revalidate.
+    public_max_age: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -131,6 +137,9 @@ class Settings:
         if log_format not in LOG_FORMATS:
             choices = ", ".join(LOG_FORMATS)
             raise SettingsError(f"CAMPUS_LOG_FORMAT must be one of {choices}, not {log_format!r}")
+        trusted_documents = _bool(env, "CAMPUS_TRUSTED_DOCUMENTS", False)
+        # Both presets keep the schema to the server unless a setting says otherwise.
+        closed = production or trusted_documents
         if production and password_profile == "CHEAPEST":
             raise SettingsError("CAMPUS_PASSWORD_PROFILE=CHEAPEST is for tests, not production")
         return cls(
@@ -153,8 +162,8 @@ class Settings:
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
             max_cost=_int(env, "CAMPUS_MAX_COST", 20_000, minimum=1),
             max_body_bytes=_int(env, "CAMPUS_MAX_BODY_BYTES", 1_048_576, minimum=1),
-            introspection=_bool(env, "CAMPUS_INTROSPECTION", not production),
-            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
+            introspection=_bool(env, "CAMPUS_INTROSPECTION", not closed),
+            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not closed),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
             shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
@@ -162,4 +171,7 @@ class Settings:
             log_format=log_format,
             tracing=_bool(env, "CAMPUS_TRACING", False),
             slow_sql_ms=_float(env, "CAMPUS_SLOW_SQL_MS", 500.0),
+            trusted_documents=trusted_documents,
+            max_persisted_documents=_int(env, "CAMPUS_PERSISTED_DOCUMENTS_MAX", 10_000),
+            public_max_age=_int(env, "CAMPUS_PUBLIC_MAX_AGE", 0),
         )

@@ -31,6 +31,7 @@ __all__ = [
     "Base",
     "Course",
     "Follow",
+    "PersistedDocument",
     "Student",
     "Teacher",
     "User",
@@ -240,3 +241,24 @@ class Teacher(Base):
     courses: Mapped[list[Course]] = relationship(
         back_populates="teacher", passive_deletes=True, lazy="raise"
     )
+
+
+class PersistedDocument(Base):
+    """A GraphQL document stored under its SHA-256: registered by a client, or trusted.
+
+    Trusted documents come from an imported manifest and are never dropped;
+    the ones clients register are bounded, the least recently used dropped
+    first (``last_used_at`` is refreshed at most once a minute per worker).
+    """
+
+    __tablename__ = "persisted_documents"
+    __table_args__ = (
+        CheckConstraint("length(hash) = 64", name="hash_length"),
+        Index("ix_persisted_documents_trusted_last_used_at", "trusted", "last_used_at"),
+    )
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
