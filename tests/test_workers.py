@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,22 +51,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def campus_serve(
+    settings: Settings, database_url: str, log: Path, workers: int = WORKERS
+) -> Iterator[str]:
+    """``campus serve --workers N`` as a real process; its base URL once healthy."""
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": own_database_url,
+        "DATABASE_URL": database_url,
         "CAMPUS_SECRET_KEY": settings.secret_key or "",
         "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
         "CAMPUS_POOL_SIZE": "5",
     }
-    with (tmp_path / "serve.log").open("w") as log:
+    with log.open("w") as out:
         process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--workers", str(WORKERS), "--port", str(port)],
-            cwd=tmp_path,
+            [CAMPUS, "serve", "--no-demo", "--workers", str(workers), "--port", str(port)],
+            cwd=log.parent,
             env=env,
-            stdout=log,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
@@ -83,6 +87,12 @@ def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterato
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
+    with campus_serve(settings, own_database_url, tmp_path / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture
