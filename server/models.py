@@ -31,6 +31,7 @@ __all__ = [
     "Base",
     "Course",
     "Follow",
+    "LoginFailure",
     "PersistedDocument",
     "Student",
     "Teacher",
@@ -73,6 +74,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# SQLite reuses the largest deleted rowid unless a table is AUTOINCREMENT, and
+# an ID must name one object for ever (SPEC §9).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -102,6 +107,7 @@ class User(Base):
         CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         CheckConstraint("length(display_name) BETWEEN 1 AND 100", name="display_name_length"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,6 +182,7 @@ class Article(Base):
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
         # An author's articles, newest first then by id: the order of User.articles.
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +199,7 @@ class Student(Base):
     __table_args__ = (
         CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
         CheckConstraint("grade IS NULL OR length(grade) <= 20", name="grade_length"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +222,7 @@ class Course(Base):
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
         # A teacher's courses in the order of Teacher.courses.
         Index("ix_courses_teacher_id_id", "teacher_id", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -232,6 +241,7 @@ class Teacher(Base):
     __table_args__ = (
         CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
         CheckConstraint("office IS NULL OR length(office) <= 20", name="office_length"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -262,3 +272,15 @@ class PersistedDocument(Base):
     trusted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """A log-in attempt that has not succeeded (yet), counted by every worker (SPEC §5)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_failed_at", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Longer than any real username, so that a longer one is kept short.
+    username: Mapped[str] = mapped_column(String(33))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -151,3 +151,33 @@ def test_the_timeout_is_read_from_the_environment(raw: str | None, seconds: floa
 def test_a_timeout_that_is_no_duration_is_refused(raw: str) -> None:
     with pytest.raises(SettingsError, match="CAMPUS_REQUEST_TIMEOUT_SECONDS"):
         Settings.from_env({"CAMPUS_REQUEST_TIMEOUT_SECONDS": raw})
+
+
+async def test_a_document_cut_off_loses_the_payloads_of_mutations_it_had_committed(
+    app: App,
+) -> None:
+    """What a client sees, as the README says: no payloads, but earlier mutations stay."""
+    headers, student, courses = await _seed(app)
+    engine = app.database.engine
+    document = """
+    mutation($first: CreateStudentInput!, $second: EnrollmentInput!) {
+      first: createStudent(input: $first) { student { name } userErrors { code } }
+      second: enrollStudent(input: $second) { changed userErrors { code } }
+    }
+    """
+    variables = {
+        "first": {"name": "Ann"},
+        "second": {"studentId": gid("Student", student), "courseId": gid("Course", courses[0])},
+    }
+
+    with slowed(engine, "INSERT INTO registrations", SLOW):
+        body = await app.client.execute(document, variables, **headers)
+        await settled(engine)
+
+    _timed_out(body)
+    async with engine.connect() as connection:
+        names = (await connection.execute(select(Student.name).order_by(Student.id))).scalars()
+        assert list(names) == ["Sam", "Ann"]
+        assert (
+            await connection.execute(select(func.count()).select_from(registrations))
+        ).scalar_one() == 0

@@ -52,10 +52,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _campus_serve(
-    settings: Settings, database_url: str, tmp_path: Path, workers: str
+def campus_serve(
+    settings: Settings, database_url: str, log: Path, workers: int = WORKERS
 ) -> Iterator[str]:
-    """``campus serve --workers <workers>`` on the database; its base URL."""
+    """``campus serve --workers N`` as a real process; its base URL once healthy."""
     port = _free_port()
     env = {
         **os.environ,
@@ -64,12 +64,12 @@ def _campus_serve(
         "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
         "CAMPUS_POOL_SIZE": "5",
     }
-    with (tmp_path / "serve.log").open("w") as log:
+    with log.open("w") as out:
         process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--workers", workers, "--port", str(port)],
-            cwd=tmp_path,
+            [CAMPUS, "serve", "--no-demo", "--workers", str(workers), "--port", str(port)],
+            cwd=log.parent,
             env=env,
-            stdout=log,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
@@ -91,7 +91,7 @@ def _campus_serve(
 
 @pytest.fixture
 def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
-    with _campus_serve(settings, own_database_url, tmp_path, str(WORKERS)) as base:
+    with campus_serve(settings, own_database_url, tmp_path / "serve.log") as base:
         yield base
 
 
@@ -178,7 +178,7 @@ async def test_two_workers_on_one_sqlite_file_take_storms_of_identical_writes(
     admin, target, pairs = world["admin"], world["target"], world["pairs"]
     clients = len(world["followers"])
     limits = httpx.Limits(max_connections=64, keepalive_expiry=1)
-    with _campus_serve(settings, own_database_url, tmp_path, "2") as base:
+    with campus_serve(settings, own_database_url, tmp_path / "serve.log", workers=2) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
             for pair in pairs[:10]:
                 same = [_send(http, ENROLL, {"input": pair}, admin) for _ in range(clients)]
