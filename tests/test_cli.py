@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import stat
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +14,7 @@ import httpx
 import pytest
 
 from schema.root import schema
-
-CAMPUS = str(Path(sys.executable).with_name("campus"))
+from tests.processes import CAMPUS, campus_serve
 
 
 def _campus(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -84,42 +80,13 @@ def test_the_committed_schema_file_is_current() -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """`campus serve` from an empty directory, as the README's first command runs it."""
-    port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'campus.db'}"}
     env.pop("CAMPUS_SECRET_KEY", None)
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [CAMPUS, "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("campus serve did not become healthy within 60 s")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    with campus_serve(env, tmp_path / "serve.log", arguments=()) as served:
+        yield served.base
 
 
 def test_serve_starts_on_an_empty_directory_with_demo_data(served: str) -> None:

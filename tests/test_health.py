@@ -8,12 +8,8 @@ the signal was sent.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -27,10 +23,10 @@ from server.db import Database
 from server.migrate import upgrade
 from server.models import Student
 from tests.people import add_user, bearer
+from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import gid, serve_own
 
-CAMPUS = str(Path(sys.executable).with_name("campus"))
 ENROLL = """mutation ($input: EnrollmentInput!) {
   enrollStudent(input: $input) { changed userErrors { code } } }"""
 
@@ -57,48 +53,13 @@ async def test_not_ready_once_shutdown_began(
         assert response.json() == {"status": "unavailable", "reason": "shutting down"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(
     settings: Settings, own_database_url: str, tmp_path: Path
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database_url,
-        "CAMPUS_SECRET_KEY": settings.secret_key or "",
-        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
-        "CAMPUS_SHUTDOWN_SECONDS": "20",
-    }
-    with (tmp_path / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("campus serve did not become ready within 60 s")
-            yield base, process
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=30)
+    env = server_env(settings, own_database_url, CAMPUS_SHUTDOWN_SECONDS="20")
+    with campus_serve(env, tmp_path / "serve.log") as served:
+        yield served.base, served.process
 
 
 async def test_sigterm_finishes_the_request_in_flight_then_exits_0(

@@ -7,12 +7,6 @@ and it checks that no password, token or variable value reaches any line.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +15,8 @@ import httpx
 import pytest
 
 from server.config import Settings, SettingsError
+from tests.processes import campus_serve, server_env
 
-CAMPUS = str(Path(sys.executable).with_name("campus"))
 PASSWORD = "Pa55word-never-logged"
 NEEDLE = "needle-never-logged"
 SIGN_UP = """mutation SignUp($input: SignUpInput!) {
@@ -32,47 +26,13 @@ FIND = """query Find($needle: String!) {
   viewer { username } students(filter: {name: {contains: $needle}}) { nodes { name } } }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database_url,
-        "CAMPUS_SECRET_KEY": settings.secret_key or "",
-        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
-        "CAMPUS_LOG_FORMAT": "json",
-        "CAMPUS_SLOW_SQL_MS": "0.000001",
-    }
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,  # the console's own messages; the log is stderr
-            stderr=log,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("campus serve did not become ready within 60 s")
-            yield base, log_path
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+    env = server_env(
+        settings, own_database_url, CAMPUS_LOG_FORMAT="json", CAMPUS_SLOW_SQL_MS="0.000001"
+    )
+    with campus_serve(env, tmp_path / "serve.log", console=False) as served:
+        yield served.base, served.log
 
 
 def _post(base: str, query: str, variables: dict[str, Any], **headers: str) -> dict[str, Any]:

@@ -7,11 +7,6 @@ its own requests and asserts the difference.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
 from server.db import Database
+from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import GraphQLClient, serve
 
-CAMPUS = str(Path(sys.executable).with_name("campus"))
 BATCH, BATCHES = 8, 25
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -106,46 +101,12 @@ async def test_metrics_are_off_in_production_unless_asked_for(
         assert (await http.get("/metrics")).status_code == 404
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def two_workers(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database_url,
-        "CAMPUS_SECRET_KEY": settings.secret_key or "",
-        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
-        "CAMPUS_POOL_SIZE": "2",
-        "TMPDIR": str(tmp_path),  # where the metrics directory is made, to look into
-    }
-    with (tmp_path / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--workers", "2", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("campus serve --workers 2 did not become ready within 60 s")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    # TMPDIR: where the metrics directory is made, to look into.
+    env = server_env(settings, own_database_url, CAMPUS_POOL_SIZE="2", TMPDIR=str(tmp_path))
+    with campus_serve(env, tmp_path / "serve.log", workers=2) as served:
+        yield served.base
     assert not list(tmp_path.glob("campus-metrics-*"))  # removed on exit
 
 

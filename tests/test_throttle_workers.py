@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from server.config import Settings
-from tests.test_workers import campus_serve
+from tests.test_workers import workers_serving
 
 SIGN_UP = """mutation ($input: SignUpInput!) { signUp(input: $input) { userErrors { code } } }"""
 LOG_IN = """mutation ($input: LogInInput!) {
@@ -29,8 +29,8 @@ async def test_the_eleventh_failure_is_throttled_whichever_process_gets_it(
 ) -> None:
     """Two servers on one database, as two workers or two hosts would be."""
     with (
-        campus_serve(settings, own_database_url, tmp_path / "one.log", workers=1) as one,
-        campus_serve(settings, own_database_url, tmp_path / "two.log", workers=1) as two,
+        workers_serving(settings, own_database_url, tmp_path / "one.log", workers=1) as one,
+        workers_serving(settings, own_database_url, tmp_path / "two.log", workers=1) as two,
     ):
         async with (
             httpx.AsyncClient(base_url=one, timeout=30) as first,

@@ -9,11 +9,6 @@ duplicate, no lost write, no 5xx.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -28,10 +23,10 @@ from server.config import Settings
 from server.db import Database
 from server.models import Follow, registrations
 from tests.people import add_user, bearer
+from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import gid
 
-CAMPUS = str(Path(sys.executable).with_name("campus"))
 WORKERS = 4
 STUDENTS, COURSES, FOLLOWERS, REPEATS = 8, 5, 24, 3
 
@@ -45,53 +40,19 @@ UNFOLLOW = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
-def campus_serve(
+def workers_serving(
     settings: Settings, database_url: str, log: Path, workers: int = WORKERS
 ) -> Iterator[str]:
-    """``campus serve --workers N`` as a real process; its base URL once healthy."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CAMPUS_SECRET_KEY": settings.secret_key or "",
-        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
-        "CAMPUS_POOL_SIZE": "5",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--workers", str(workers), "--port", str(port)],
-            cwd=log.parent,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("campus serve --workers did not become healthy within 60 s")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    """``campus serve --workers N`` over the database; its base URL once ready."""
+    env = server_env(settings, database_url, CAMPUS_POOL_SIZE="5")
+    with campus_serve(env, log, workers=workers) as served:
+        yield served.base
 
 
 @pytest.fixture
 def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
-    with campus_serve(settings, own_database_url, tmp_path / "serve.log") as base:
+    with workers_serving(settings, own_database_url, tmp_path / "serve.log") as base:
         yield base
 
 
@@ -178,7 +139,7 @@ async def test_two_workers_on_one_sqlite_file_take_storms_of_identical_writes(
     admin, target, pairs = world["admin"], world["target"], world["pairs"]
     clients = len(world["followers"])
     limits = httpx.Limits(max_connections=64, keepalive_expiry=1)
-    with campus_serve(settings, own_database_url, tmp_path / "serve.log", workers=2) as base:
+    with workers_serving(settings, own_database_url, tmp_path / "serve.log", workers=2) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
             for pair in pairs[:10]:
                 same = [_send(http, ENROLL, {"input": pair}, admin) for _ in range(clients)]
