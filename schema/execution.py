@@ -14,7 +14,9 @@ completion. Here they take the short way:
 
 Anything unusual (a null for a non-null field, a value the scalar refuses, a
 field the loader did not reach) goes the long way, which reports it exactly as
-graphql-core always has. A schema extension that wraps resolvers turns the
+graphql-core always has. Below the root fields of a cached document, the
+compiled path (``schema.compiled``) answers first; these short ways serve
+what it leaves. A schema extension that wraps resolvers turns the
 short ways off, since it must see every field.
 
 Building an answer from loaded objects never awaits, so the request's time
@@ -45,6 +47,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
+from schema import compiled
 from schema.node import Node
 from schema.relations import RELATIONS
 from schema.timeout import RequestTimeoutError, past_budget
@@ -157,6 +160,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
+        if path.prev is None and self._short_ways:  # a root field: below it, the compiled path
+            build = compiled.root_plan(self, return_type, field_details_list)
+            if build is not None:
+                try:
+                    return build(result)
+                except compiled.Unusual:
+                    pass
         named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         if (
             self._short_ways

@@ -66,10 +66,14 @@ DOCUMENTS = [
 
 
 async def _run(
-    schema: strawberry.Schema, document: str, settings: Settings, database: Database
+    schema: strawberry.Schema,
+    document: str,
+    settings: Settings,
+    database: Database,
+    variables: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     context = Context(settings=settings, database=database, auth=Auth(settings))
-    result = await schema.execute(document, context_value=context)
+    result = await schema.execute(document, variable_values=variables, context_value=context)
     errors = [mask(error).formatted for error in result.errors or ()]
     for error in errors:
         error.get("extensions", {}).pop("requestId", None)
