@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import (
@@ -54,6 +55,9 @@ __all__ = ["Unusual", "root_plan"]
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 Build = Callable[[Any], Any]
+# Set by the executor around a build: called before each list, it raises to stop
+# an answer whose request is past its time budget (building never awaits).
+list_check: ContextVar[Callable[[], None]] = ContextVar("list_check", default=lambda: None)
 # Leaf types whose serializer hands a value of this exact class back unchanged.
 _AS_IS: dict[str, type] = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
 
@@ -164,6 +168,7 @@ class _Compiler:
             def items(value: Any) -> Any:
                 if type(value) is not list:
                     raise Unusual
+                list_check.get()()
                 return [item(element) for element in value]
 
             return items

@@ -163,10 +163,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if path.prev is None and self._short_ways:  # a root field: below it, the compiled path
             build = compiled.root_plan(self, return_type, field_details_list)
             if build is not None:
+                check = compiled.list_check.set(self._check_budget)
                 try:
                     return build(result)
                 except compiled.Unusual:
                     pass
+                finally:
+                    compiled.list_check.reset(check)
         named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         if (
             self._short_ways
@@ -189,13 +192,17 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
+        self._check_budget()
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _check_budget(self) -> None:
+        """Raise the ``TIMEOUT`` error once the request is past its budget, by the clock."""
         if self._cut_off is None:
             self._cut_off = past_budget(self.context_value)
         if self._cut_off is not None:
             raise self._cut_off
-        return super().complete_list_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         """The answer; once cut off, none, only the ``TIMEOUT`` error."""
