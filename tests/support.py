@@ -83,6 +83,15 @@ class GraphQLClient:
         body = await self.execute(query, variables)
         return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
 
+    async def refusal(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The extensions of the one error a document over a limit gets, before any SQL."""
+        body = await self.execute(query, variables)
+        assert body["data"] is None, body
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        assert body["extensions"]["sql"]["statements"] == 0
+        return error["extensions"]  # type: ignore[no-any-return]
+
 
 @dataclass
 class App:

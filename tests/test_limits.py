@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from graphql import Source, TokenKind, get_introspection_query
 from graphql.language import Lexer
@@ -11,17 +10,6 @@ from graphql.language import Lexer
 from server.config import Settings
 from server.db import Database
 from tests.support import GraphQLClient, serve
-
-
-async def _refusal(
-    client: GraphQLClient, query: str, variables: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    body = await client.execute(query, variables)
-    assert body["data"] is None, body
-    [error] = body["errors"]
-    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
-    assert body["extensions"]["sql"]["statements"] == 0  # refused before any SQL
-    return error["extensions"]  # type: ignore[no-any-return]
 
 
 def _nested(levels: int) -> str:
@@ -36,7 +24,7 @@ def _nested(levels: int) -> str:
 async def test_depth(client: GraphQLClient) -> None:
     # The root list and `nodes`, two levels per nested list, and the leaf.
     await client.query(_nested(6))  # 2 + 6 * 2 + 1 = 15 levels
-    refused = await _refusal(client, _nested(7))
+    refused = await client.refusal(_nested(7))
     assert refused == {"code": "QUERY_TOO_COMPLEX", "rule": "depth", "limit": 15, "measured": 17}
 
 
@@ -45,7 +33,7 @@ async def test_depth_follows_fragments(client: GraphQLClient) -> None:
         students(first: 1) { nodes { courses(first: 1) { nodes { students(first: 1) { nodes {
         courses(first: 1) { nodes { code } } } } } } } } } } } } }
       { students(first: 1) { nodes { courses(first: 1) { nodes { ...Deep } } } } }"""
-    refused = await _refusal(client, query)
+    refused = await client.refusal(query)
     assert refused["rule"] == "depth"
     assert refused["measured"] == 17
 
@@ -53,7 +41,7 @@ async def test_depth_follows_fragments(client: GraphQLClient) -> None:
 async def test_aliases(client: GraphQLClient) -> None:
     thirty = " ".join(f"a{i}: teachers(first: 1) {{ totalCount }}" for i in range(30))
     await client.query(f"{{ {thirty} }}")
-    refused = await _refusal(client, f"{{ {thirty} b: courses(first: 1) {{ totalCount }} }}")
+    refused = await client.refusal(f"{{ {thirty} b: courses(first: 1) {{ totalCount }} }}")
     assert (refused["rule"], refused["measured"]) == ("aliases", 31)
 
 
@@ -73,7 +61,7 @@ def _tokens(query: str) -> int:
 async def test_tokens(client: GraphQLClient) -> None:
     items = max(n for n in range(600) if _tokens(_filtered(n)) <= 5_000)
     await client.query(_filtered(items))
-    refused = await _refusal(client, _filtered(items + 1))
+    refused = await client.refusal(_filtered(items + 1))
     assert refused["rule"] == "tokens"
     assert refused["measured"] == 5_001  # counting stops one past the limit
 
@@ -88,7 +76,7 @@ async def test_node_estimate_reads_variables(settings: Settings, database: Datab
     async with serve(replace(settings, max_cost=1_000_000), database) as http:
         client = GraphQLClient(http)  # the node estimate alone, not the cost
         await client.query(NODES, {"a": 100, "b": 100, "c": 3})
-        refused = await _refusal(client, NODES, {"a": 100, "b": 100, "c": 4})
+        refused = await client.refusal(NODES, {"a": 100, "b": 100, "c": 4})
     assert refused == {
         "code": "QUERY_TOO_COMPLEX",
         "rule": "nodes",
@@ -101,7 +89,7 @@ async def test_node_estimate_uses_the_default_page_size(client: GraphQLClient) -
     # 20 per unsized list: 20 + 400 + 8,000 + 160,000 > 50,000.
     query = """{ students { nodes { courses { nodes {
         students { nodes { courses { totalCount } } } } } } } }"""
-    refused = await _refusal(client, query)
+    refused = await client.refusal(query)
     assert refused["measured"] == 168_420
 
 
@@ -109,7 +97,7 @@ async def test_node_estimate_follows_fragments_and_node_lookups(client: GraphQLC
     query = """query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Student { ...C } } }
       fragment C on Student {
         courses(first: 100) { nodes { students(first: 100) { totalCount } } } }"""
-    refused = await _refusal(client, query, {"ids": ["x"] * 10})
+    refused = await client.refusal(query, {"ids": ["x"] * 10})
     # 10 nodes + 10*100 courses + 10*100*100 students
     assert refused["measured"] == 101_010
 
