@@ -24,6 +24,9 @@ class RequestScope(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        if isinstance(context, Context) and context.is_connection:
+            # Operations on one WebSocket run side by side and end on their own.
+            context = self.execution_context.context = context.fresh()
         async with sql_stats() as stats:
             self._stats = stats
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,11 +16,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from schema.context import Context
 from schema.errors import mask
@@ -27,8 +32,10 @@ from schema.root import schema
 from server.auth import Auth
 from server.config import Settings
 from server.db import Database
+from server.live import Hub
 from server.request_id import RequestIdMiddleware
 from server.transport import TransportRules, refusal
+from server.websocket import TOO_MANY, LiveHandler, TextFrames, sockets
 
 __all__ = ["create_app"]
 
@@ -43,17 +50,31 @@ _JSON_KINDS = {
 
 
 class CampusGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, database: Database, auth: Auth) -> None:
+    graphql_transport_ws_handler_class = LiveHandler
+    websocket_adapter_class = TextFrames
+
+    def __init__(self, settings: Settings, database: Database, auth: Auth, hub: Hub) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=dt.timedelta(
+                seconds=settings.connection_init_timeout_seconds
+            ),
+            max_subscriptions_per_connection=settings.max_subscriptions,
+            # A page of another origin may open a socket only when CORS lets it post too.
+            allowed_origins=settings.cors_origins,
         )
         self._settings = settings
         self._database = database
         self._auth = auth
+        self._hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._serve_socket(WebSocket(scope, receive, send))
+            return
         # As Strawberry's, but a request it refuses is answered in JSON, not plain text.
         try:
             response = await self.run(Request(scope, receive))
@@ -71,10 +92,40 @@ class CampusGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, f"Expected a JSON object, got {_JSON_KINDS[type(value)]}")
         return value
 
+    async def _serve_socket(self, websocket: WebSocket) -> None:
+        if len(sockets) >= self._settings.max_connections:
+            await websocket.accept(subprotocol=GRAPHQL_TRANSPORT_WS_PROTOCOL)
+            limit = self._settings.max_connections
+            await websocket.close(TOO_MANY, f"Too many connections: this worker takes {limit}")
+            return
+        sockets.add(websocket)
+        try:
+            await self.run(websocket)
+        finally:
+            sockets.discard(websocket)
+
     async def get_context(self, request: Any, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            return Context(
+                settings=self._settings,
+                database=self._database,
+                auth=self._auth,
+                request=request,
+                connection_params={},
+                hub=self._hub,
+                close_socket=lambda code, reason: sockets.close_later(request, code, reason),
+            )
         return Context(
             settings=self._settings, database=self._database, auth=self._auth, request=request
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """Refuse the connection (4403) when it names a viewer by an invalid token."""
+        await context.viewer()
+        await context.exclusive(context.release_session)
+        if context.token_problem is not None:
+            raise ConnectionRejectionError({"message": context.token_problem})
+        return UnsetType()  # acknowledged without a payload
 
     def encode_json(self, data: object) -> bytes:
         # A nested page is a few hundred kilobytes of JSON: orjson writes it
@@ -109,20 +160,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    hub = Hub(settings, db)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await hub.close()
         if database is None:
             await db.dispose()
 
-    graphql = TransportRules(
-        CampusGraphQL(settings, db, Auth(settings)), max_body_bytes=settings.max_body_bytes
-    )
-    return CampusApp(
-        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)],
+    view = CampusGraphQL(settings, db, Auth(settings), hub)
+    graphql = TransportRules(view, max_body_bytes=settings.max_body_bytes)
+    app = CampusApp(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+        ],
         middleware=_cors(settings),
         lifespan=lifespan,
     )
+    app.state.hub = hub
+    return app
 
 
 def _cors(settings: Settings) -> list[Middleware]:

@@ -1,0 +1,119 @@
+"""One worker's subscribers, by topic, fed in commit order by the worker's one listener.
+
+The hub starts its listener with the first subscriber. Every event is one
+object shared by all its subscribers on the worker, so that what is loaded
+for it is loaded once per selection (``LiveEvent.loads``). Each subscriber has
+a bounded queue: one that falls that far behind is cut off, its connection
+closed, instead of buffering without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from server.config import Settings
+from server.db import Database
+from server.live.event import LiveEvent, Topic
+from server.live.listeners import Listener, listener_for
+
+__all__ = ["Hub", "LiveEvent", "SlowConsumerError", "Subscriber", "Topic"]
+
+
+class SlowConsumerError(Exception):
+    """The subscriber's queue overflowed: it fell too far behind."""
+
+
+class Subscriber:
+    """One live subscription: its topics, an optional filter, and a bounded queue."""
+
+    def __init__(
+        self,
+        topics: Sequence[Topic],
+        limit: int,
+        accept: Callable[[LiveEvent], bool] | None,
+        on_overflow: Callable[[], None] | None,
+    ) -> None:
+        self.topics = tuple(topics)
+        self._accept = accept
+        self._on_overflow = on_overflow
+        self._queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=limit)
+        self.overflowed = False
+
+    def offer(self, event: LiveEvent, *, checked: bool = False) -> None:
+        """Queue the event if the filter takes it (``checked``: it already has)."""
+        if self.overflowed:
+            return
+        if not checked and self._accept is not None and not self._accept(event):
+            return
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            if self._on_overflow is not None:
+                self._on_overflow()
+
+    async def next(self) -> LiveEvent:
+        """The next event; ``SlowConsumerError`` once the queue has overflowed."""
+        if self.overflowed:
+            raise SlowConsumerError
+        return await self._queue.get()
+
+
+class Hub:
+    """The subscribers of one worker process and the listener that feeds them."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self._settings = settings
+        self._database = database
+        self._topics: dict[Topic, set[Subscriber]] = defaultdict(set)
+        self._listener: Listener | None = None
+        self._starting = asyncio.Lock()
+
+    @property
+    def subscribers(self) -> int:
+        return len({s for subscribers in self._topics.values() for s in subscribers})
+
+    async def subscribe(
+        self,
+        topics: Sequence[Topic],
+        *,
+        accept: Callable[[LiveEvent], bool] | None = None,
+        on_overflow: Callable[[], None] | None = None,
+    ) -> Subscriber:
+        """A subscriber to ``topics``: it gets every event committed after its listener started."""
+        await self._start()
+        subscriber = Subscriber(topics, self._settings.subscription_queue, accept, on_overflow)
+        for topic in subscriber.topics:
+            self._topics[topic].add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        for topic in subscriber.topics:
+            subscribers = self._topics.get(topic)
+            if subscribers is not None:
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self._topics[topic]
+
+    def publish(self, events: Iterable[LiveEvent]) -> None:
+        """Hand each event, in order, to every subscriber of any of its topics (once)."""
+        for event in events:
+            reached: dict[Subscriber, None] = {}
+            for topic in event.topics:
+                reached.update(dict.fromkeys(self._topics.get(topic, ())))
+            for subscriber in reached:
+                subscriber.offer(event)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
+
+    async def _start(self) -> None:
+        async with self._starting:
+            if self._listener is None:
+                listener = listener_for(self._settings, self._database, self.publish)
+                await listener.start()
+                self._listener = listener

@@ -1,0 +1,152 @@
+"""Subscriptions over WebSocket: Strawberry's graphql-transport-ws handler, with our rules.
+
+- a keep-alive: the server pings every ``CAMPUS_PING_SECONDS`` and closes a
+  connection whose client has not answered the previous ping (4504);
+- unexpected errors masked as over HTTP;
+- a cap on open connections per worker (1013 past it), and on shutdown every
+  socket closed with 1001 (going away) before uvicorn's own 1012.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import PongMessage
+from strawberry.types.execution import PreExecutionError
+from strawberry.utils.aio import aclosing
+
+from schema.context import Context
+from schema.errors import mask
+
+__all__ = [
+    "GOING_AWAY",
+    "KEEP_ALIVE_TIMEOUT",
+    "TOO_MANY",
+    "LiveHandler",
+    "Sockets",
+    "TextFrames",
+    "sockets",
+]
+
+GOING_AWAY = 1001
+TOO_MANY = 1013
+KEEP_ALIVE_TIMEOUT = 4504
+
+
+class Sockets:
+    """The open WebSockets of this process: counted against the cap, closed at shutdown."""
+
+    def __init__(self) -> None:
+        self._open: weakref.WeakSet[WebSocket] = weakref.WeakSet()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def add(self, websocket: WebSocket) -> None:
+        self._open.add(websocket)
+
+    def discard(self, websocket: WebSocket) -> None:
+        self._open.discard(websocket)
+
+    def close_later(self, websocket: WebSocket, code: int, reason: str) -> None:
+        """Close the socket from a task of its own (the caller may be inside its send)."""
+        task = asyncio.ensure_future(_close(websocket, code, reason))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def close_all(self, code: int = GOING_AWAY, reason: str = "Server shutting down") -> None:
+        await asyncio.gather(*(_close(ws, code, reason) for ws in list(self._open)))
+
+
+sockets = Sockets()
+"""This process's sockets: every app in it counts against the same cap and shutdown."""
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state is WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
+            await websocket.close(code=code, reason=reason)
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Messages as text frames: graphql-ws clients take nothing else (the view encodes bytes)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
+class _MaskedSchema:
+    """The schema as the handler uses it (``stream``), with unexpected errors masked."""
+
+    def __init__(self, schema: Any, *, hide_suggestions: bool) -> None:
+        self._schema = schema
+        self._hide = hide_suggestions
+
+    async def stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        return self._masked(await self._schema.stream(*args, **kwargs))
+
+    async def _masked(self, source: Any) -> AsyncGenerator[Any, None]:
+        first = True
+        async with aclosing(source):
+            async for result in source:
+                if getattr(result, "errors", None):
+                    result.errors = [mask(e, hide_suggestions=self._hide) for e in result.errors]
+                    if first and result.data is None:
+                        # Refused before any event (a query limit): the protocol's
+                        # `error` message, as for a bad argument, not a `next`.
+                        result = PreExecutionError(data=None, errors=result.errors)
+                first = False
+                yield result
+
+
+class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws as Strawberry speaks it, with a keep-alive and masked errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = self.context.settings
+        self.schema = _MaskedSchema(self.schema, hide_suggestions=not settings.suggestions)  # type: ignore[assignment]
+        self._ping_seconds = settings.ping_seconds
+        self._pong_due = False
+        self._keep_alive: asyncio.Task[None] | None = None
+
+    def on_request_accepted(self) -> None:
+        super().on_request_accepted()
+        self._keep_alive = asyncio.create_task(self._ping())
+
+    async def _ping(self) -> None:
+        while True:
+            await asyncio.sleep(self._ping_seconds)
+            if self._pong_due:
+                reason = f"No pong within {self._ping_seconds:g} s of a ping"
+                await self.websocket.close(code=KEEP_ALIVE_TIMEOUT, reason=reason)
+                return
+            self._pong_due = True
+            try:
+                await self.send_message({"type": "ping"})
+            except WebSocketDisconnected:
+                return
+
+    async def handle_pong(self, message: PongMessage) -> None:
+        self._pong_due = False
+
+    async def shutdown(self) -> None:
+        if self._keep_alive is not None:
+            self._keep_alive.cancel()
+            await asyncio.gather(self._keep_alive, return_exceptions=True)
+        await super().shutdown()
