@@ -7,6 +7,10 @@ inherit that, and asyncio only turns ``TCP_NODELAY`` on for TCP sockets, so
 with ``--workers 2`` or more every keep-alive request after a connection's
 first waited ~40 ms for the client's delayed ACK (uvicorn issue #3149). A
 single worker is unaffected: asyncio binds that listener itself.
+
+WebSockets open when the server stops are closed with 1001 (going away), the
+code browsers and the `graphql-ws` client know as "the server went down",
+rather than uvicorn's 1012 (service restart).
 """
 
 from __future__ import annotations
@@ -16,11 +20,27 @@ import sys
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.supervisors import ChangeReload, Multiprocess
 
-__all__ = ["TcpConfig", "run"]
+__all__ = ["GoingAwayProtocol", "TcpConfig", "run"]
 
 STARTUP_FAILURE = 3  # what uvicorn exits with when the server did not start
+GOING_AWAY = 1001
+
+
+class GoingAwayProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, but an open socket is closed with 1001 at shutdown."""
+
+    def shutdown(self) -> None:
+        if not self.handshake_complete or self.close_sent:
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": GOING_AWAY})
+        self.conn.send_close(GOING_AWAY, "The server is shutting down")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
 
 
 class TcpConfig(uvicorn.Config):
@@ -35,7 +55,7 @@ class TcpConfig(uvicorn.Config):
 
 def run(app: str, **options: Any) -> None:
     """Serve ``app`` (an import string) as ``uvicorn.run(app, **options)`` would."""
-    config = TcpConfig(app, **options)
+    config = TcpConfig(app, **{"ws": GoingAwayProtocol, **options})
     server = uvicorn.Server(config)
     try:
         if config.should_reload:

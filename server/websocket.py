@@ -3,8 +3,7 @@
 - a keep-alive: the server pings every ``CAMPUS_PING_SECONDS`` and closes a
   connection whose client has not answered the previous ping (4504);
 - unexpected errors masked as over HTTP;
-- a cap on open connections per worker (1013 past it), and on shutdown every
-  socket closed with 1001 (going away) before uvicorn's own 1012.
+- a cap on open connections per worker (1013 past it).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from schema.context import Context
 from schema.errors import mask
 
 __all__ = [
-    "GOING_AWAY",
     "KEEP_ALIVE_TIMEOUT",
     "TOO_MANY",
     "LiveHandler",
@@ -39,13 +37,12 @@ __all__ = [
     "sockets",
 ]
 
-GOING_AWAY = 1001
 TOO_MANY = 1013
 KEEP_ALIVE_TIMEOUT = 4504
 
 
 class Sockets:
-    """The open WebSockets of this process: counted against the cap, closed at shutdown."""
+    """The open WebSockets of this process, counted against the cap."""
 
     def __init__(self) -> None:
         self._open: weakref.WeakSet[WebSocket] = weakref.WeakSet()
@@ -65,9 +62,6 @@ class Sockets:
         task = asyncio.ensure_future(_close(websocket, code, reason))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-
-    async def close_all(self, code: int = GOING_AWAY, reason: str = "Server shutting down") -> None:
-        await asyncio.gather(*(_close(ws, code, reason) for ws in list(self._open)))
 
 
 sockets = Sockets()
