@@ -74,7 +74,7 @@ async def _subscribe(
     def overflowed() -> None:
         if context.close_socket is not None:
             context.close_socket(
-                SLOW_CONSUMER, f"Too slow: more than {limit} events waited to be sent"
+                SLOW_CONSUMER, f"Too slow: over {limit} events of earlier commits were still unsent"
             )
 
     return await _hub(info).subscribe(topics, accept=accept, on_overflow=overflowed)
@@ -178,9 +178,7 @@ class _Feed:
         self.following = {followed for _, followed in rows if followed is not None}
         self.newest = rows[0][0]
         held, self.held = self.held, []
-        for event in held:
-            if self.accept(event):
-                subscriber.offer(event, checked=True)
+        subscriber.deliver([event for event in held if self.accept(event)], checked=True)
 
 
 async def _feed_article_added(info: Info) -> AsyncIterator[Article]:

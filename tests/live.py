@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +13,7 @@ import httpx
 from httpx_ws import AsyncWebSocketSession, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.app import create_app
 from server.config import Settings
@@ -20,7 +21,7 @@ from server.db import Database
 from server.live import Hub
 from tests.support import GraphQLClient
 
-__all__ = ["LiveApp", "Socket", "serve_live"]
+__all__ = ["LiveApp", "Socket", "Stall", "serve_live"]
 
 PROTOCOL = "graphql-transport-ws"
 WAIT_SECONDS = 10.0
@@ -74,6 +75,40 @@ class Socket:
         raise AssertionError(f"unexpected message: {message}")
 
 
+class Stall:
+    """A network that stops carrying messages to clients that ask for it (a slow consumer).
+
+    A connection opened with the header ``x-stall`` gets its acknowledgement,
+    then nothing more until ``release``: the server's sends to it wait, as
+    they would on a client that stopped reading. Closing is not held up.
+    """
+
+    def __init__(self) -> None:
+        self.released = asyncio.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def __call__(self, app: ASGIApp) -> ASGIApp:
+        async def stalling(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "websocket" or b"x-stall" not in dict(scope["headers"]):
+                await app(scope, receive, send)
+                return
+            sent = 0
+
+            async def slow_send(message: Message) -> None:
+                nonlocal sent
+                if message["type"] == "websocket.send":
+                    sent += 1
+                    if sent > 1:
+                        await self.released.wait()
+                await send(message)
+
+            await app(scope, receive, slow_send)
+
+        return stalling
+
+
 @dataclass
 class LiveApp:
     """The app over a database of its own (changes really commit), with sockets to it."""
@@ -116,11 +151,16 @@ class LiveApp:
 
 
 @asynccontextmanager
-async def serve_live(settings: Settings) -> AsyncIterator[LiveApp]:
-    """The app over the database ``settings`` name, with an engine of its own."""
+async def serve_live(
+    settings: Settings, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> AsyncIterator[LiveApp]:
+    """The app over the database ``settings`` name, with an engine of its own.
+
+    ``wrap`` puts something between the client and the app (a slow network).
+    """
     database = Database(settings)
     app = create_app(settings, database)
-    transport = ASGIWebSocketTransport(app=app)
+    transport = ASGIWebSocketTransport(app=app if wrap is None else wrap(app))
     # The transport's task group must be left by the task that entered it, and
     # a fixture's teardown may run in another task than its set-up.
     entered, leave = asyncio.Event(), asyncio.Event()

@@ -2,15 +2,15 @@
 
 The hub starts its listener with the first subscriber. Every event is one
 object shared by all its subscribers on the worker, so that what is loaded
-for it is loaded once per selection (``LiveEvent.loads``). Each subscriber has
-a bounded queue: one that falls that far behind is cut off, its connection
-closed, instead of buffering without bound.
+for it is loaded once per selection (``LiveEvent.loads``). A subscriber that
+falls too far behind is cut off, its connection closed, instead of
+buffering without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 
 from server.config import Settings
@@ -26,7 +26,14 @@ class SlowConsumerError(Exception):
 
 
 class Subscriber:
-    """One live subscription: its topics, an optional filter, and a bounded queue."""
+    """One live subscription: its topics, an optional filter, and its events waiting to be sent.
+
+    Each read of the outbox is handed over whole, however many events one
+    commit made (deleting a course with thousands of students is one burst);
+    a subscriber still holding more than ``limit`` events of earlier reads
+    when the next one comes has fallen behind, and is cut off. What waits is
+    so bounded by ``limit`` plus one read.
+    """
 
     def __init__(
         self,
@@ -36,29 +43,39 @@ class Subscriber:
         on_overflow: Callable[[], None] | None,
     ) -> None:
         self.topics = tuple(topics)
+        self._limit = limit
         self._accept = accept
         self._on_overflow = on_overflow
-        self._queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=limit)
+        self._waiting: deque[LiveEvent] = deque()
+        self._arrived = asyncio.Event()
         self.overflowed = False
 
-    def offer(self, event: LiveEvent, *, checked: bool = False) -> None:
-        """Queue the event if the filter takes it (``checked``: it already has)."""
+    def deliver(self, events: Sequence[LiveEvent], *, checked: bool = False) -> None:
+        """Queue those of the events the filter takes, in order (``checked``: it already has)."""
         if self.overflowed:
             return
-        if not checked and self._accept is not None and not self._accept(event):
+        accept = self._accept
+        taken = events if checked or accept is None else [e for e in events if accept(e)]
+        if not taken:
             return
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._waiting) > self._limit:
             self.overflowed = True
+            self._waiting.clear()
+            self._arrived.set()
             if self._on_overflow is not None:
                 self._on_overflow()
+            return
+        self._waiting.extend(taken)
+        self._arrived.set()
 
     async def next(self) -> LiveEvent:
-        """The next event; ``SlowConsumerError`` once the queue has overflowed."""
-        if self.overflowed:
-            raise SlowConsumerError
-        return await self._queue.get()
+        """The next event; ``SlowConsumerError`` once it has fallen behind."""
+        while not self._waiting:
+            if self.overflowed:
+                raise SlowConsumerError
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self._waiting.popleft()
 
 
 class Hub:
@@ -98,13 +115,18 @@ class Hub:
                     del self._topics[topic]
 
     def publish(self, events: Iterable[LiveEvent]) -> None:
-        """Hand each event, in order, to every subscriber of any of its topics (once)."""
+        """Hand the events, in order, to every subscriber of any of their topics (each once)."""
+        batches: dict[Subscriber, list[LiveEvent]] = defaultdict(list)
         for event in events:
             reached: dict[Subscriber, None] = {}
             for topic in event.topics:
                 reached.update(dict.fromkeys(self._topics.get(topic, ())))
             for subscriber in reached:
-                subscriber.offer(event)
+                batches[subscriber].append(event)
+        for subscriber, batch in batches.items():
+            subscriber.deliver(batch)
+            if subscriber.overflowed:  # cut off: it gets nothing more, and holds nothing
+                self.unsubscribe(subscriber)
 
     async def close(self) -> None:
         if self._listener is not None:
