@@ -50,7 +50,8 @@ async def test_two_hundred_sockets_get_a_change_a_second_and_leave_nothing_behin
         await live.subscribed(0)
         after = _ours()
     assert held[Subscriber] == SOCKETS
-    assert after == before, (before, held, after)
+    # Nothing of theirs is left (objects of earlier tests may have gone meanwhile).
+    assert all(after[kind] <= before[kind] for kind in after), (before, held, after)
 
 
 def _ours() -> Counter[type]:
