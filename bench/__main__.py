@@ -48,6 +48,11 @@ def _csv(value: str) -> tuple[str, ...]:
     "--postgres-url", default=DEFAULT_POSTGRES, help="A PostgreSQL to create a database in."
 )
 @click.option("--seed", type=int, default=0, help="Data set seed.")
+@click.option(
+    "--skewed",
+    is_flag=True,
+    help="Add a user followed by 20,000 and a course of 5,000 students, and Q1/Q2 over them.",
+)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results"))
 def main(
     scale: float,
@@ -60,6 +65,7 @@ def main(
     pg_workers: int,
     postgres_url: str,
     seed: int,
+    skewed: bool,
     out: Path,
 ) -> None:
     """Benchmark the campus server against a naive N+1 baseline and a raw-SQL floor."""
@@ -72,7 +78,9 @@ def main(
     if unknown := set(_csv(backends)) - {"sqlite", "postgresql"}:
         raise click.UsageError(f"unknown backends: {', '.join(sorted(unknown))}")
     out = out.resolve()
-    config = Config(_scaled(scale), seed, duration, warmup, levels, chosen, out, postgres_url)
+    config = Config(
+        _scaled(scale), seed, duration, warmup, levels, chosen, out, postgres_url, skewed
+    )
     try:
         asyncio.run(_main(config, _csv(backends), pg_workers))
     except BenchError as error:

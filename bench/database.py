@@ -35,6 +35,9 @@ __all__ = [
 ]
 
 BENCH_DATABASE = "campus_bench"
+# Named by ``bench.skew``, which adds them; kept out of the ordinary targets.
+CELEBRITY = "celebrity"
+BIG_COURSE = "BIG-5000"
 CAMPUS = str(Path(sys.executable).with_name("campus"))
 
 
@@ -140,6 +143,8 @@ def run_campus(
 async def find_targets(url: str, sizes: Sizes) -> Targets:
     """The most-followed user (Q2), the most-registered course (Q4), the write mix's rows.
 
+    The skewed rows (``bench.skew``) are none of these.
+
     The write mix uses the students with the highest ids and courses other than
     Q4's, so that it changes nothing the read queries show.
     """
@@ -147,23 +152,30 @@ async def find_targets(url: str, sizes: Sizes) -> Targets:
         q2_user = (
             await connection.execute(
                 text(
-                    "SELECT followed_id FROM follows GROUP BY followed_id"
-                    " ORDER BY count(*) DESC, followed_id LIMIT 1"
-                )
+                    "SELECT followed_id FROM follows"
+                    " WHERE followed_id NOT IN (SELECT id FROM users WHERE username = :skewed)"
+                    " GROUP BY followed_id ORDER BY count(*) DESC, followed_id LIMIT 1"
+                ),
+                {"skewed": CELEBRITY},
             )
         ).scalar_one()
         q4_course, q4_code = (
             await connection.execute(
                 text(
                     "SELECT c.id, c.code FROM courses c JOIN registrations r ON r.course_id = c.id"
+                    " WHERE c.code <> :skewed"
                     " GROUP BY c.id, c.code ORDER BY count(*) DESC, c.id LIMIT 1"
-                )
+                ),
+                {"skewed": BIG_COURSE},
             )
         ).one()
         courses = (
             await connection.execute(
-                text("SELECT id FROM courses WHERE id <> :q4 ORDER BY id DESC LIMIT 5"),
-                {"q4": q4_course},
+                text(
+                    "SELECT id FROM courses WHERE id <> :q4 AND code <> :skewed"
+                    " ORDER BY id DESC LIMIT 5"
+                ),
+                {"q4": q4_course, "skewed": BIG_COURSE},
             )
         ).scalars()
         w_courses = tuple(sorted(courses))

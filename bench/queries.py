@@ -31,8 +31,8 @@ Q1 = ReadQuery(
     "Q1",
     "50 students -> courses (10) -> students (10)",
     """
-query Q1 {
-  students(first: 50) {
+query Q1($after: String) {
+  students(first: 50, after: $after) {
     pageInfo { hasNextPage endCursor }
     edges {
       cursor

@@ -13,11 +13,13 @@ from typing import Any
 from bench import writes
 from bench.accounts import Accounts, graphql, missing_mutations, sign_in_clients
 from bench.answers import difference, probe
+from bench.cursors import encode_cursor
 from bench.database import CAMPUS, Backend, Targets, find_targets, link_snapshot, prepare
 from bench.httpclient import HttpConnection, build_request, json_request
 from bench.load import Level, read_sender, run_level
 from bench.queries import Q1, Q2, Q3, Q4, ReadQuery
 from bench.servers import HOST, BenchError, RunningServer, ServerSpec, serve
+from bench.skew import Skew, add_skew
 from server.dataset import Sizes
 
 __all__ = ["BackendRun", "Config", "Measurement", "run_backend"]
@@ -40,6 +42,7 @@ class Config:
     workloads: tuple[str, ...]
     out: Path
     postgres_admin_url: str
+    skewed: bool = False
 
 
 @dataclass
@@ -77,8 +80,9 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
     say(f"[{backend.name}] seeding {_sizes(config.sizes)} with `campus seed` ...")
     await prepare(backend, config.sizes, config.seed, env, config.postgres_admin_url)
     result.seed_seconds = round(time.perf_counter() - started, 1)
+    skew = await add_skew(backend.url) if config.skewed else None
     targets = await find_targets(backend.url, config.sizes)
-    result.targets = vars(targets).copy()
+    result.targets = {**vars(targets), **(vars(skew) if skew else {})}
     offset = min(5_000, config.sizes.students // 2 // 100 * 100)
     server_env = {**env, "DATABASE_URL": backend.url}
     session = _Session(backend, config, env, targets)
@@ -88,7 +92,8 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
         with serve(spec, config.out / "logs" / f"{backend.name}-{kind}.log") as server:
             result.transport_p50_ms[kind] = await _transport(server.port, config)
             if kind == "campus":
-                session.reads = _reads(targets, await _deep_cursor(server.port, offset), offset)
+                deep = await _deep_cursor(server.port, offset)
+                session.reads = _reads(targets, deep, offset) + _skewed_reads(skew)
             for query in session.reads:
                 if query.name.split()[0] in config.workloads:
                     result.measurements.append(await session.read(server, kind, query))
@@ -243,6 +248,18 @@ def _reads(targets: Targets, deep_cursor: str | None, offset: int) -> list[ReadQ
         Q3.with_variables("Q3 first", "20 students, first page", after=None),
         Q3.with_variables("Q3 deep", f"20 students after the first {offset:,}", after=deep_cursor),
         Q4.with_variables("Q4", Q4.title, code=targets.q4_code),
+    ]
+
+
+def _skewed_reads(skew: Skew | None) -> list[ReadQuery]:
+    """Q1 and Q2 where their lists are longest: they must cost what the ordinary ones do."""
+    if skew is None:
+        return []
+    after = encode_cursor("Query.students", "id:asc", [skew.before_big_course])
+    celebrity = _gid("User", skew.celebrity)
+    return [
+        Q1.with_variables("Q1 skewed", "Q1 from the first of a course's 5,000", after=after),
+        Q2.with_variables("Q2 skewed", "Q2 on a user followed by 20,000", user=celebrity),
     ]
 
 

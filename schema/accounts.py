@@ -84,9 +84,9 @@ async def _log_in(info: Info, input: LogInInput) -> AuthPayload:
     auth = info.context.auth
     username = normalize_username(input.username)
     # Real usernames are at most 32 characters: a longer one is kept short in
-    # the throttle's memory, which it may occupy for a minute.
+    # the throttle's table, which it may occupy for a minute.
     throttled_as = username[:33]
-    retry_after = auth.throttle.attempt(throttled_as)
+    retry_after = await write(info, lambda session: auth.throttle.attempt(session, throttled_as))
     if retry_after is not None:
         message = f"Too many failed log-ins for this username: try again in {retry_after} s."
         return AuthPayload(user_errors=user_errors(invalid(message)))
@@ -96,7 +96,7 @@ async def _log_in(info: Info, input: LogInInput) -> AuthPayload:
     verified = await auth.passwords.verify(stored, input.password)
     if user is None or not verified:
         return AuthPayload(user_errors=user_errors(invalid(_WRONG_CREDENTIALS)))
-    auth.throttle.succeeded(throttled_as)
+    await write(info, lambda session: auth.throttle.succeeded(session, throttled_as))
     if auth.passwords.needs_rehash(user.password_hash):
         user = await _rehash(info, user, input.password)
     return await _signed_in_as(info, user)
@@ -123,12 +123,13 @@ async def _change_password(info: Info, input: ChangePasswordInput) -> AuthPayloa
         accounts.check_new_password(input.new_password, "new_password")
         user = await read(info, lambda session: accounts.get_user(session, actor.user_id))
         # Guessing the current password with a stolen token is throttled like logIn.
-        retry_after = auth.throttle.attempt(user.username)
+        username = user.username
+        retry_after = await write(info, lambda session: auth.throttle.attempt(session, username))
         if retry_after is not None:
             raise invalid(f"Too many wrong passwords: try again in {retry_after} s.")
         if not await auth.passwords.verify(user.password_hash, input.current_password):
             raise invalid("The current password is wrong.", ("current_password",))
-        auth.throttle.succeeded(user.username)
+        await write(info, lambda session: auth.throttle.succeeded(session, username))
         old_hash, new_hash = user.password_hash, await auth.passwords.hash(input.new_password)
         changed = await write(
             info,

@@ -16,6 +16,10 @@ Anything unusual (a null for a non-null field, a value the scalar refuses, a
 field the loader did not reach) goes the long way, which reports it exactly as
 graphql-core always has. A schema extension that wraps resolvers turns the
 short ways off, since it must see every field.
+
+Building an answer from loaded objects never awaits, so the request's time
+budget cannot cut it off from outside: each list looks at the clock first,
+and past the budget the answer is abandoned for a ``TIMEOUT`` error.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -41,6 +47,7 @@ from strawberry.types.field import StrawberryField
 
 from schema.node import Node
 from schema.relations import RELATIONS
+from schema.timeout import RequestTimeoutError, past_budget
 
 __all__ = ["ExecutionContext"]
 
@@ -84,6 +91,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._classes: dict[str, type | None] = {}
         middleware = self.middleware_manager
         self._short_ways = middleware is None or not middleware.middlewares
+        self._cut_off: RequestTimeoutError | None = None
 
     def execute_fields(
         self,
@@ -161,6 +169,30 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if self._cut_off is None:
+            self._cut_off = past_budget(self.context_value)
+        if self._cut_off is not None:
+            raise self._cut_off
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """The answer; once cut off, none, only the ``TIMEOUT`` error."""
+        if self._cut_off is None:
+            return super().build_response(data)
+        self.run_async_work_finished_hook()
+        return ExecutionResult(None, [self._cut_off])
 
     def _plan(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> _Plan:
         entry = self._plans.get(id(field_details_list))

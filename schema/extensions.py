@@ -1,16 +1,29 @@
-"""Per-operation bookkeeping: the request's session is closed, its cost counted."""
+"""Per-operation bookkeeping: the request's session is closed, its cost counted and measured."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 from server.db import SqlStats, sql_stats
+from server.request_id import current_request
 
 __all__ = ["RequestScope"]
+
+_LOGGED_NAME = 100  # characters of an operation's name kept in the log
+
+
+def _operation_span() -> AbstractContextManager[Any]:
+    # Imported here: OpenTelemetry is an optional extra, used only with CAMPUS_TRACING=1.
+    from opentelemetry import trace
+
+    return trace.get_tracer("campus").start_as_current_span("GraphQL operation")
 
 
 class RequestScope(SchemaExtension):
@@ -21,22 +34,77 @@ class RequestScope(SchemaExtension):
     """
 
     _stats: SqlStats | None = None
+    _started = 0.0
+    _span: Any = None
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context) and context.is_connection:
             # Operations on one WebSocket run side by side and end on their own.
             context = self.execution_context.context = context.fresh()
-        async with sql_stats() as stats:
-            self._stats = stats
-            try:
-                yield
-            finally:
-                if isinstance(context, Context):
-                    await context.close()
+        self._started = time.perf_counter()
+        traced = isinstance(context, Context) and context.settings.tracing
+        with _operation_span() if traced else nullcontext() as self._span:
+            async with sql_stats() as stats:
+                self._stats = stats
+                try:
+                    yield
+                finally:
+                    if isinstance(context, Context):
+                        await context.close()
+                    if self._span is not None:  # named while it is open: it ends with this block
+                        self._name_span(stats)
+
+    def on_execute(self) -> Iterator[None]:
+        # Named from here on, so that the request's log lines during execution carry it.
+        self._describe()
+        yield
+
+    def _describe(self, stats: SqlStats | None = None) -> None:
+        """Fill in the request's summary line: the operation's name and its SQL cost."""
+        summary = current_request()
+        if summary is None:
+            return
+        summary.operation = self._name()
+        if stats is not None:
+            summary.statements, summary.rows = stats.statements, stats.rows
+
+    def _name(self) -> str | None:
+        return (self.execution_context.operation_name or "")[:_LOGGED_NAME] or None
+
+    def _name_span(self, stats: SqlStats) -> None:
+        name = self._name()
+        self._span.update_name(f"GraphQL {name or 'anonymous'}")
+        self._span.set_attribute("graphql.operation.name", name or "")
+        self._span.set_attribute("db.statements", stats.statements)
+        self._span.set_attribute("db.rows", stats.rows)
+
+    def _measure(self, stats: SqlStats) -> None:
+        # Imported here: prometheus_client must first see the multiprocess directory.
+        from server.metrics import metrics
+
+        execution = self.execution_context
+        try:
+            operation_type = execution.operation_type.value
+        except (GraphQLError, RuntimeError):  # a document that did not parse names none
+            operation_type = "unknown"
+        metrics().observe(
+            operation_type=operation_type,
+            operation_name=execution.operation_name,
+            seconds=time.perf_counter() - self._started,
+            statements=stats.statements,
+            rows=stats.rows,
+            errors=[error.extensions or {} for error in execution.pre_execution_errors or []],
+        )
 
     def get_results(self) -> dict[str, Any]:
+        # Called once per operation, however it ended (even by a limit raised
+        # before execution), with its errors known: where it is measured.
         context = self.execution_context.context
+        if self._stats is not None:
+            self._describe(self._stats)
+            if isinstance(context, Context) and context.settings.metrics:
+                self._measure(self._stats)
         if self._stats is None or not (isinstance(context, Context) and context.settings.sql_stats):
             return {}
         return {"sql": {"statements": self._stats.statements, "rows": self._stats.rows}}

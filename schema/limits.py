@@ -1,15 +1,21 @@
 """Query limits, checked before anything executes (SPEC §7, §9).
 
-Depth, aliases, tokens and an estimated node count — the product of page
-sizes down each path of nested connections, summed, as GitHub's API computes
-it. Fragments are followed and page sizes read from the coerced variables, so
+Depth, aliases, tokens, an estimated node count — the product of page sizes
+down each path of nested connections, summed, as GitHub's API computes it —
+and an estimated cost: the values the answer can hold, each selected field
+once per object it is selected on, a list field once per item it can hold (a
+long alias, repeated as the key of each of its values, counts for more).
+Fragments are followed and page sizes read from the coerced variables, so
 moving a field into a fragment or a size into a variable changes nothing. A
-rejected query runs no SQL at all.
+page size counts at most the largest allowed, so that a size over it is
+reported as what it is (``BAD_USER_INPUT`` on the argument). A rejected query
+runs no SQL at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -18,7 +24,10 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
@@ -38,6 +47,8 @@ from server.config import Settings
 __all__ = ["QueryLimits", "QueryTooComplexError"]
 
 ParentType = GraphQLObjectType | GraphQLInterfaceType
+# Characters of an alias that count as one more value: about what a value takes.
+_KEY_LENGTH = 32
 
 
 class QueryTooComplexError(GraphQLError):
@@ -138,10 +149,14 @@ class _Measure:
         )
         if isinstance(variables, list):
             return  # the executor reports bad variables itself
-        nodes = self._nodes(root, operation.selection_set, 1, variables)
-        if nodes > self.settings.max_nodes:
+        estimate = self._estimate(root, operation.selection_set, 1, 1, variables)
+        if estimate.nodes > self.settings.max_nodes:
             raise QueryTooComplexError(
-                "nodes", self.settings.max_nodes, nodes, "the estimated node count"
+                "nodes", self.settings.max_nodes, estimate.nodes, "the estimated node count"
+            )
+        if estimate.values > self.settings.max_cost:
+            raise QueryTooComplexError(
+                "cost", self.settings.max_cost, estimate.values, "the estimated cost"
             )
 
     def _fields(
@@ -185,31 +200,71 @@ class _Measure:
             deepest = max(deepest, 1 + below)
         return deepest
 
-    def _nodes(
+    def _estimate(
         self,
         parent: ParentType,
         selection_set: SelectionSetNode,
-        multiplier: int,
+        objects: int,
+        items: int,
         variables: VariableValues,
-    ) -> int:
-        total = 0
+    ) -> _Estimate:
+        """Nodes and values below ``objects`` objects of ``parent``.
+
+        ``items`` is how many items a list field of theirs holds: the page
+        size when they are connections, otherwise one.
+        """
+        estimate = _Estimate()
         for owner, field in self._fields(parent, selection_set):
             field_def = owner.fields.get(field.name.value)
-            if field_def is None or field.selection_set is None:
+            weight = _weight(field)
+            if field_def is None:  # __typename, or introspection's root: one value
+                estimate.values += objects * weight
                 continue
+            args = get_argument_values(field_def, field, variables) if field_def.args else {}
+            count = objects
+            if _is_list(field_def.type):
+                ids = args.get("ids")
+                count = objects * (items if ids is None else self._size(len(ids)))
+            estimate.values += count * weight
             child = get_named_type(field_def.type)
-            if not isinstance(child, GraphQLObjectType | GraphQLInterfaceType):
+            if field.selection_set is None or not isinstance(
+                child, GraphQLObjectType | GraphQLInterfaceType
+            ):
                 continue
-            args = get_argument_values(field_def, field, variables)
-            count = multiplier
+            below = 1
             if "edges" in child.fields and "pageInfo" in child.fields:
                 size = args["first"] if args.get("first") is not None else args.get("last")
-                count = multiplier * (
-                    self.settings.default_page_size if size is None else max(size, 0)
-                )
-                total += count
+                below = self._size(self.settings.default_page_size if size is None else size)
+                estimate.nodes += count * below
             elif "ids" in args:
-                count = multiplier * len(args["ids"])
-                total += count
-            total += self._nodes(child, field.selection_set, count, variables)
-        return total
+                estimate.nodes += count
+            estimate.add(self._estimate(child, field.selection_set, count, below, variables))
+        return estimate
+
+    def _size(self, requested: int) -> int:
+        """A page size as the estimates count it: at most the largest one allowed."""
+        return min(max(requested, 0), self.settings.max_page_size)
+
+
+@dataclass(slots=True)
+class _Estimate:
+    nodes: int = 0
+    values: int = 0
+
+    def add(self, other: _Estimate) -> None:
+        self.nodes += other.nodes
+        self.values += other.values
+
+
+def _weight(field: FieldNode) -> int:
+    """Values one answer of ``field`` counts as: more for a long alias.
+
+    The alias is the key of every value the field answers with, and nothing
+    else bounds its length; one per ``_KEY_LENGTH`` characters keeps the size
+    the cost stands for.
+    """
+    return 1 if field.alias is None else 1 + len(field.alias.value) // _KEY_LENGTH
+
+
+def _is_list(type_: GraphQLOutputType) -> bool:
+    return isinstance(type_.of_type if isinstance(type_, GraphQLNonNull) else type_, GraphQLList)

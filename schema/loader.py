@@ -3,7 +3,7 @@
 A root resolver hands its field to the loader, which walks the selection set
 level by level. Each relationship field of the document costs one statement
 for all parents at its level (plus one per selected ``totalCount``); nested
-pages are cut per parent inside SQL with ``row_number()``, so a ``first: n``
+pages are cut per parent inside SQL (see ``schema.nested``), so a ``first: n``
 reads at most n+1 rows per parent. Resolvers below the root only read what
 the loader attached to their parent object.
 """
@@ -25,6 +25,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from schema.context import Context
 from schema.filters import compile_filter
 from schema.ids import decode_id, decode_id_of
+from schema.nested import KEYS, LIMIT, nested_page
 from schema.node import Node
 from schema.pagination import (
     Connection,
@@ -45,10 +46,6 @@ if TYPE_CHECKING:
     from schema.users import User
 
 AnyConnection = Connection[Any] | FollowConnection
-
-# The names of the parameters the loader's statements bind.
-KEYS = "keys"
-LIMIT = "page_limit"
 
 # Statements by shape (see ``Loader._statement``).
 _STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
@@ -286,29 +283,28 @@ class Loader:
             params[KEYS] = self._keys(keys or ())
 
         def build() -> Select[Any]:
+            predicate = self._predicate(spec, filter_value)
+            if per_parent:
+                assert spec.parent is not None
+                return nested_page(
+                    spec,
+                    page,
+                    predicate,
+                    self._in(spec.parent),
+                    filtered=bool(filter_value),
+                    sqlite=self._context.database.is_sqlite,
+                )
             columns: list[ColumnElement[Any]] = [
                 *spec.node.columns,
                 *(key.column.label(key.label) for key in page.keys),
                 *(column.label(name) for name, column in spec.edge_columns.items()),
             ]
-            stmt = (
+            return (
                 select(*columns)
                 .select_from(spec.source)
-                .where(self._predicate(spec, filter_value), *bounds)
-            )
-            if not per_parent:
-                return stmt.order_by(*page.order_by()).limit(bindparam(LIMIT, type_=Integer))
-            assert spec.parent is not None
-            rank = func.row_number().over(partition_by=spec.parent, order_by=page.order_by())
-            ranked = (
-                stmt.add_columns(spec.parent.label("link_parent"), rank.label("link_rank"))
-                .where(self._in(spec.parent))
-                .subquery()
-            )
-            return (
-                select(ranked)
-                .where(ranked.c.link_rank <= bindparam(LIMIT, type_=Integer))
-                .order_by(ranked.c.link_parent, ranked.c.link_rank)
+                .where(predicate, *bounds)
+                .order_by(*page.order_by())
+                .limit(bindparam(LIMIT, type_=Integer))
             )
 
         shape = ("page", per_parent, page.shape)

@@ -7,10 +7,11 @@ field of the query document, whatever the number of parent rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, FromClause, Table
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from schema.pagination import SortKey
 from server.models import (
@@ -24,7 +25,15 @@ from server.models import (
     registrations,
 )
 
-__all__ = ["RELATIONS", "ROOT_LISTS", "FollowCheck", "ListSpec", "NodeSpec", "ToOne"]
+__all__ = [
+    "RELATIONS",
+    "ROOT_LISTS",
+    "FollowCheck",
+    "IndexedLink",
+    "ListSpec",
+    "NodeSpec",
+    "ToOne",
+]
 
 
 _PRIVATE_COLUMNS = frozenset({"password_hash", "token_version"})
@@ -84,12 +93,41 @@ NODES = {spec.type_name: spec for spec in (STUDENT, COURSE, TEACHER, USER, ARTIC
 
 
 @dataclass(frozen=True)
+class IndexedLink:
+    """The table holding a nested list's parent key, and the index its order has.
+
+    ``member`` is the column of ``table`` naming the listed node; an index on
+    (the parent key, ``*order``) lists a parent's members in the list's default
+    order, so a page of it is a LIMIT over that index.
+    """
+
+    table: NamedFromClause
+    member: ColumnElement[int]
+    order: tuple[ColumnElement[Any], ...]
+
+    def keys(self, node: NodeSpec, keys: Sequence[SortKey]) -> tuple[SortKey, ...] | None:
+        """``keys`` read from ``table``, if its index serves them; else None."""
+        if len({key.descending for key in keys}) != 1:  # an index scans one way
+            return None
+        moved = tuple(
+            replace(key, column=self.member) if key.column is node.table.c.id else key
+            for key in keys
+        )
+        if len(moved) != len(self.order):
+            return None
+        if any(key.column is not column for key, column in zip(moved, self.order, strict=True)):
+            return None
+        return moved
+
+
+@dataclass(frozen=True)
 class ListSpec:
     """A paged list of nodes, at the root or under a parent.
 
     ``source`` is the node table, joined to whatever links it to its parent;
     ``parent`` is the column holding the parent's key. ``default_order`` is
-    used when no ``orderBy`` is given; it always ends in the id.
+    used when no ``orderBy`` is given; it always ends in the id. ``link``, when
+    set, is where a parent's page can be read off an index.
     """
 
     name: str
@@ -98,6 +136,7 @@ class ListSpec:
     source: FromClause
     parent: ColumnElement[Any] | None = None
     edge_columns: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
+    link: IndexedLink | None = None
 
     def sort_keys(self, order_by: Sequence[Mapping[str, Any]] | None) -> tuple[SortKey, ...]:
         if not order_by:
@@ -169,7 +208,12 @@ def _follow_list(name: str, listed: ColumnElement[int], parent: ColumnElement[in
         _users.join(_follow_link, listed == _users.c.id),
         parent,
         edge_columns={"followed_at": followed_at},
+        link=IndexedLink(_follow_link, listed, (followed_at, listed)),
     )
+
+
+def _by_id(table: NamedFromClause, member: ColumnElement[int]) -> IndexedLink:
+    return IndexedLink(table, member, (member,))
 
 
 RELATIONS: dict[str, dict[str, ListSpec | ToOne | FollowCheck]] = {
@@ -181,6 +225,7 @@ RELATIONS: dict[str, dict[str, ListSpec | ToOne | FollowCheck]] = {
             _ascending(COURSE),
             COURSE.table.join(_reg, _reg.c.course_id == COURSE.table.c.id),
             _reg.c.student_id,
+            link=_by_id(_reg, _reg.c.course_id),
         ),
     },
     "Course": {
@@ -191,11 +236,17 @@ RELATIONS: dict[str, dict[str, ListSpec | ToOne | FollowCheck]] = {
             _ascending(STUDENT),
             STUDENT.table.join(_reg, _reg.c.student_id == STUDENT.table.c.id),
             _reg.c.course_id,
+            link=_by_id(_reg, _reg.c.student_id),
         ),
     },
     "Teacher": {
         "courses": ListSpec(
-            "Teacher.courses", COURSE, _ascending(COURSE), COURSE.table, COURSE.table.c.teacher_id
+            "Teacher.courses",
+            COURSE,
+            _ascending(COURSE),
+            COURSE.table,
+            COURSE.table.c.teacher_id,
+            link=_by_id(COURSE.table, COURSE.table.c.id),
         ),
     },
     "User": {
@@ -206,6 +257,11 @@ RELATIONS: dict[str, dict[str, ListSpec | ToOne | FollowCheck]] = {
             _newest_first(ARTICLE),
             ARTICLE.table,
             ARTICLE.table.c.author_id,
+            link=IndexedLink(
+                ARTICLE.table,
+                ARTICLE.table.c.id,
+                (ARTICLE.table.c.created_at, ARTICLE.table.c.id),
+            ),
         ),
         "followers": _follow_list(
             "User.followers", _follow_link.c.follower_id, _follow_link.c.followed_id
@@ -215,6 +271,7 @@ RELATIONS: dict[str, dict[str, ListSpec | ToOne | FollowCheck]] = {
         ),
         "isFollowing": FollowCheck(_follows.c.follower_id, _follows.c.followed_id),
         "isFollowedBy": FollowCheck(_follows.c.followed_id, _follows.c.follower_id),
+        # The feed merges many authors' articles: no index has its order.
         "feed": ListSpec(
             "User.feed",
             ARTICLE,

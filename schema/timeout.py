@@ -4,9 +4,10 @@ The budget covers execution, where a request waits: on the database, on a
 lock, on a password hash. Database work the request was waiting for runs to
 its end in the background (cancelling a statement mid-flight would cost its
 connection), a write among it rolls back instead of committing (see
-``schema.writing.write``), and the session closes when that work ends. CPU
-spent executing a large query cannot be interrupted: the cut-off lands at the
-next await.
+``schema.writing.write``), and the session closes when that work ends.
+Building the answer never awaits, so the event loop cannot cut it off: the
+executor asks ``past_budget`` once per list instead, and abandons the answer
+once the budget is spent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 
-__all__ = ["RequestTimeout", "RequestTimeoutError"]
+__all__ = ["RequestTimeout", "RequestTimeoutError", "past_budget"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +53,19 @@ class RequestTimeout(SchemaExtension):
         except TimeoutError:
             logger.warning("Request cut off after its time budget of %g s", seconds)
             raise RequestTimeoutError(seconds) from None
+
+
+def past_budget(context: object) -> RequestTimeoutError | None:
+    """The error to stop with when the request has run past its budget, by the clock.
+
+    ``asyncio.Timeout`` fires only when the event loop gets a turn; this reads
+    the loop's clock, so it also tells while the loop is kept busy.
+    """
+    if not isinstance(context, Context) or context.timeout is None:
+        return None
+    deadline = context.timeout.when()
+    if deadline is None or asyncio.get_running_loop().time() < deadline:
+        return None
+    seconds = context.settings.request_timeout_seconds
+    logger.warning("Request cut off while building its answer, past its budget of %g s", seconds)
+    return RequestTimeoutError(seconds)

@@ -1,20 +1,13 @@
-# Sourced by the scripts beside it: make .venv with this project installed,
-# with the extras named in $1 (if any).
+# Sourced by the scripts beside it: make .venv with exactly the locked versions
+# installed, those of the test lock when $1 is "test", and this project on top.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/_python.sh
 
-python=${PYTHON:-}
-if [ -z "$python" ]; then
-  for candidate in python3.11 python3.12 python3.13 python3; do
-    if command -v "$candidate" >/dev/null 2>&1; then python=$candidate; break; fi
-  done
-fi
-if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-  echo "Campus GraphQL needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)." >&2
-  exit 1
-fi
+"$python" scripts/_lockcheck.py
+lock=requirements${1:+-$1}.lock
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
+.venv/bin/python -m pip install --quiet --require-hashes --no-deps -r "$lock"
+.venv/bin/python -m pip install --quiet --no-deps -e .

@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -21,7 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
@@ -29,10 +28,13 @@ from strawberry.types.unset import UnsetType
 from schema.context import Context
 from schema.errors import mask
 from schema.root import schema
+from server import graphiql
 from server.auth import Auth
 from server.config import Settings
 from server.db import Database
+from server.health import Readiness, database_answers, watch_signals
 from server.live import Hub
+from server.persisted import DocumentRefusedError, DocumentStore, cached
 from server.request_id import RequestIdMiddleware
 from server.transport import TransportRules, refusal
 from server.websocket import TOO_MANY, LiveHandler, TextFrames, sockets
@@ -70,17 +72,49 @@ class CampusGraphQL(GraphQL[Context, None]):
         self._database = database
         self._auth = auth
         self._hub = hub
+        self._documents = DocumentStore(settings, database)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             await self._serve_socket(WebSocket(scope, receive, send))
             return
         # As Strawberry's, but a request it refuses is answered in JSON, not plain text.
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as error:
             response = refusal(error.status_code, error.reason)
+        except DocumentRefusedError as error:
+            response = error.response()
+        if getattr(request.state, "cacheable", False) and "authorization" not in request.headers:
+            response = cached(request, response, self._settings.public_max_age)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a persisted query by its hash alone carries no `query`.
+        persisted = request.query_params.get("extensions") is not None
+        return not persisted and super().should_render_graphql_ide(request)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Runs the document the request names by its hash, or the one it sends (SPEC §11)."""
+        document = await self._documents.resolve(request_data.query, request_data.extensions)
+        request_data.query = document.query
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if document.register and result.data is not None:
+            await self._documents.register(document)
+        succeeded = document.hash is not None and not result.errors
+        request.state.cacheable = succeeded and request.method == "GET"
+        return result
 
     def parse_json(self, data: str | bytes) -> dict[str, Any]:
         """A JSON object from the body (or a GET's variables), or a 400 saying what came."""
@@ -98,11 +132,25 @@ class CampusGraphQL(GraphQL[Context, None]):
             limit = self._settings.max_connections
             await websocket.close(TOO_MANY, f"Too many connections: this worker takes {limit}")
             return
+        gauge = _gauge("sockets_open") if self._settings.metrics else None
         sockets.add(websocket)
+        if gauge is not None:
+            gauge.inc()
         try:
             await self.run(websocket)
         finally:
             sockets.discard(websocket)
+            if gauge is not None:
+                gauge.dec()
+
+    @property
+    def documents(self) -> DocumentStore:
+        """The persisted documents, which WebSocket operations are resolved through too."""
+        return self._documents
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page in place of Strawberry's, which loads its scripts from a CDN.
+        return graphiql.page(request)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         if isinstance(request, WebSocket):
@@ -150,11 +198,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     db = database or Database(settings)
 
+    readiness = Readiness(db)
+
     async def healthz(request: Request) -> Response:
-        try:
-            async with db.reader() as session:
-                await session.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
+        if not await database_answers(db):
             return JSONResponse(
                 {"status": "unavailable", "database": "unreachable"}, status_code=503
             )
@@ -162,8 +209,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     hub = Hub(settings, db)
 
+    async def readyz(request: Request) -> Response:
+        problem = await readiness.problem()
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        watch_signals()
         yield
         await hub.close()
         if database is None:
@@ -171,17 +225,44 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     view = CampusGraphQL(settings, db, Auth(settings), hub)
     graphql = TransportRules(view, max_body_bytes=settings.max_body_bytes)
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.graphiql:
+        routes += graphiql.asset_routes()
+    if settings.metrics:
+        # Imported here: prometheus_client must first see the multiprocess directory.
+        from server import metrics
+
+        metrics.metrics().watch_pool(db.engine)
+
+        async def metrics_endpoint(request: Request) -> Response:
+            return Response(metrics.scrape(), media_type=metrics.CONTENT_TYPE_LATEST)
+
+        routes.append(Route("/metrics", metrics_endpoint))
+    middleware = _cors(settings)
+    if settings.tracing:
+        # Imported here: OpenTelemetry is an optional extra.
+        from server.tracing import middleware as tracing
+
+        middleware.insert(0, tracing(db))
     app = CampusApp(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", view),
-            Route("/healthz", healthz),
-        ],
-        middleware=_cors(settings),
+        routes=routes,
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.hub = hub
     return app
+
+
+def _gauge(name: str) -> Any:
+    # Imported here: prometheus_client must first see the multiprocess directory.
+    from server.metrics import metrics
+
+    return getattr(metrics(), name)
 
 
 def _cors(settings: Settings) -> list[Middleware]:

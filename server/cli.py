@@ -1,32 +1,33 @@
-"""The ``campus`` command: serve, migrate, seed, create an admin, export the schema."""
+"""The ``campus`` command: serve, migrate, seed, create an admin, export the schema, documents."""
 
 from __future__ import annotations
 
-import asyncio
+import atexit
 import logging
+import logging.config
 import os
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+import shutil
+import tempfile
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InvalidRequestError, OperationalError
 
 from server import migrate, serving
 from server.auth import Passwords
+from server.cli_documents import documents
+from server.cli_support import clear_errors as _clear_errors
+from server.cli_support import display_url as _display_url
+from server.cli_support import load_settings as _settings
+from server.cli_support import require_schema as _require_schema
+from server.cli_support import run as _run
 from server.config import Settings, SettingsError
 from server.db import Database
 from server.logs import logging_config
 from server.secret_key import ensure_secret_key
-from server.seed import DEMO_ADMIN, Loaded, SeedError, load_demo, seed
+from server.seed import DEMO_ADMIN, Loaded, load_demo, seed
 from server.services import accounts
-from server.services.errors import ServiceError
 
 __all__ = ["main"]
-
-T = TypeVar("T")
 
 APP_FACTORY = "server.app:create_app"
 
@@ -34,6 +35,9 @@ APP_FACTORY = "server.app:create_app"
 @click.group()
 def main() -> None:
     """Campus GraphQL: an async GraphQL server over a campus data set."""
+
+
+main.add_command(documents)
 
 
 @main.command("migrate")
@@ -123,7 +127,14 @@ def seed_command(
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--workers",
+    metavar="N|auto",
+    default="1",
+    callback=lambda ctx, param, value: serving.worker_count(value),
+    show_default=True,
+    help="Server processes: a number, or `auto` for one per CPU this process may use.",
+)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo data into an empty database.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> None:
@@ -143,6 +154,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
 
     settings = _settings()
     _log_level(settings)  # fail before migrating, not after
+    # Lines logged while preparing are formatted as the workers' are.
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
     _secret_key(settings)
     prepared = _run(settings, prepare)
     if prepared is not None:
@@ -152,6 +165,8 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
             f"Sign in as its admin with username {DEMO_ADMIN!r} and password {password!r}"
             " (shown only this once; `campus create-admin` makes more admins)."
         )
+    if settings.metrics:
+        _metrics_directory()
     # An import string, so that every worker (or the reloader's child) builds its own app.
     serving.run(
         APP_FACTORY,
@@ -162,8 +177,22 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         reload=reload,
         log_level=_log_level(settings),
         # Each worker logs in one format, every line of a request with its id.
-        log_config=logging_config(settings.log_level),
+        log_config=logging_config(settings.log_level, settings.log_format),
+        # Each request's summary line (server.request_id) says more than uvicorn's.
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_seconds,
     )
+
+
+def _metrics_directory() -> None:
+    """A fresh directory for every worker's metric samples, removed when the server exits.
+
+    Set before any worker starts (and imports prometheus_client), so that all
+    of them, and this process, write and read the same files.
+    """
+    directory = tempfile.mkdtemp(prefix="campus-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 @main.command("create-admin")
@@ -202,13 +231,6 @@ def export_schema() -> None:
     click.echo(schema.as_str())
 
 
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
 def _secret_key(settings: Settings) -> None:
     """Make sure the workers find a signing key; generate it where that is allowed."""
     try:
@@ -224,54 +246,6 @@ def _log_level(settings: Settings) -> int:
     if level is None:
         raise click.ClickException(f"CAMPUS_LOG_LEVEL {settings.log_level!r} is not a log level")
     return level
-
-
-def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run ``work`` on a database of its own, disposed of afterwards."""
-
-    async def run() -> T:
-        try:
-            database = Database(settings)
-        except (ArgumentError, InvalidRequestError, ImportError) as error:
-            raise click.ClickException(f"DATABASE_URL is not usable: {error}") from None
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    with _clear_errors(settings):
-        return asyncio.run(run())
-
-
-@contextmanager
-def _clear_errors(settings: Settings) -> Iterator[None]:
-    """Turn the errors a user can fix into a message without a traceback."""
-    try:
-        yield
-    except (SeedError, migrate.MigrationError) as error:
-        raise click.ClickException(str(error)) from None
-    except ServiceError as error:
-        raise click.ClickException(_problems(error)) from None
-    except (OperationalError, OSError) as error:
-        detail = error.orig if isinstance(error, OperationalError) else error
-        where = _display_url(settings)
-        raise click.ClickException(f"cannot use the database at {where}: {detail}") from None
-
-
-async def _require_schema(database: Database) -> None:
-    if await migrate.current(database) is None:
-        raise SeedError("the database has no schema yet: run `campus migrate` first")
-
-
-def _display_url(settings: Settings) -> str:
-    try:
-        return make_url(settings.database_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "the configured database"
-
-
-def _problems(error: ServiceError) -> str:
-    return " ".join(problem.message for problem in error.problems)
 
 
 def _summary(loaded: Loaded) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./campus.db"
 ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("plain", "json")
 # The parameter sets argon2-cffi ships (``argon2.profiles``), named as it names them.
 PASSWORD_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
 
@@ -81,6 +82,8 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_nodes: int = 50_000
+    # Values the answer can hold; bounds its size and the CPU it takes to build.
+    max_cost: int = 20_000
     max_body_bytes: int = 1_048_576
     # On for local use; the production preset turns them off unless set explicitly.
     introspection: bool = True
@@ -95,6 +98,21 @@ class Settings:
     ping_seconds: float = 15.0
     subscription_queue: int = 100
     live_poll_seconds: float = 0.05
+    # On SIGTERM, requests in flight get this long to finish before they are cancelled.
+    shutdown_seconds: float = 30.0
+    # Serve Prometheus metrics at /metrics; the production preset turns them off unless set.
+    metrics: bool = True
+    log_format: str = "plain"
+    # OpenTelemetry spans (the otel extra), exported as the OTEL_* variables say.
+    tracing: bool = False
+    # Statements slower than this are logged (with their request's id); 0 logs none.
+    slow_sql_ms: float = 500.0
+    # Run only the documents of an imported manifest (SPEC §11).
+    trusted_documents: bool = False
+    # Documents clients register (automatic persisted queries) kept in the shared store.
+    max_persisted_documents: int = 10_000
+    # How long a shared cache may keep a persisted query's answer over GET; 0: revalidate.
+    public_max_age: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -122,6 +140,13 @@ class Settings:
                 f" not {password_profile!r}"
             )
         production = environment == "production"
+        log_format = (env.get("CAMPUS_LOG_FORMAT") or "plain").strip().lower()
+        if log_format not in LOG_FORMATS:
+            choices = ", ".join(LOG_FORMATS)
+            raise SettingsError(f"CAMPUS_LOG_FORMAT must be one of {choices}, not {log_format!r}")
+        trusted_documents = _bool(env, "CAMPUS_TRUSTED_DOCUMENTS", False)
+        # Both presets keep the schema to the server unless a setting says otherwise.
+        closed = production or trusted_documents
         if production and password_profile == "CHEAPEST":
             raise SettingsError("CAMPUS_PASSWORD_PROFILE=CHEAPEST is for tests, not production")
         return cls(
@@ -142,9 +167,10 @@ class Settings:
             max_aliases=_int(env, "CAMPUS_MAX_ALIASES", 30),
             max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
+            max_cost=_int(env, "CAMPUS_MAX_COST", 20_000, minimum=1),
             max_body_bytes=_int(env, "CAMPUS_MAX_BODY_BYTES", 1_048_576, minimum=1),
-            introspection=_bool(env, "CAMPUS_INTROSPECTION", not production),
-            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not production),
+            introspection=_bool(env, "CAMPUS_INTROSPECTION", not closed),
+            graphiql=_bool(env, "CAMPUS_GRAPHIQL", not closed),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
             max_subscriptions=_int(env, "CAMPUS_MAX_SUBSCRIPTIONS", 20, minimum=1),
@@ -155,4 +181,12 @@ class Settings:
             ping_seconds=_float(env, "CAMPUS_PING_SECONDS", 15.0, minimum=0.1),
             subscription_queue=_int(env, "CAMPUS_SUBSCRIPTION_QUEUE", 100, minimum=1),
             live_poll_seconds=_float(env, "CAMPUS_LIVE_POLL_SECONDS", 0.05, minimum=0.001),
+            shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
+            metrics=_bool(env, "CAMPUS_METRICS", not production),
+            log_format=log_format,
+            tracing=_bool(env, "CAMPUS_TRACING", False),
+            slow_sql_ms=_float(env, "CAMPUS_SLOW_SQL_MS", 500.0),
+            trusted_documents=trusted_documents,
+            max_persisted_documents=_int(env, "CAMPUS_PERSISTED_DOCUMENTS_MAX", 10_000),
+            public_max_age=_int(env, "CAMPUS_PUBLIC_MAX_AGE", 0),
         )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import copy
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -37,6 +39,10 @@ __all__ = ["Database", "SqlStats", "sql_stats"]
 _CONTROL_PREFIXES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 _BEGIN_MODE = "campus_begin"
+_STARTED = "campus_statement_started"
+_LOGGED_SQL = 2_000  # characters of a slow statement kept in the log
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,6 +84,21 @@ def _count_statement(
         stats.statements += 1
 
 
+def _log_slow_statements(engine: AsyncEngine, threshold_ms: float) -> None:
+    """Log each statement slower than the threshold: its text only, as parameters may be secrets."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _start(conn: Connection, *args: Any) -> None:
+        conn.info[_STARTED] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _end(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        elapsed_ms = (time.perf_counter() - conn.info[_STARTED]) * 1000
+        if elapsed_ms >= threshold_ms:
+            text = " ".join(statement.split())
+            logger.warning("Slow statement (%.1f ms): %s", elapsed_ms, text[:_LOGGED_SQL])
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -111,11 +132,14 @@ class Database:
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "postgresql":
             kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
-        self.engine = create_async_engine(url, **kwargs)
+        # Errors name the statement but not its parameters: those may be secrets.
+        self.engine = create_async_engine(url, hide_parameters=True, **kwargs)
         self.is_sqlite = url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
+        if settings.slow_sql_ms > 0:
+            _log_slow_statements(self.engine, settings.slow_sql_ms)
         self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False

@@ -32,6 +32,8 @@ __all__ = [
     "Course",
     "Event",
     "Follow",
+    "LoginFailure",
+    "PersistedDocument",
     "Student",
     "Teacher",
     "User",
@@ -73,6 +75,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# SQLite reuses the largest deleted rowid unless a table is AUTOINCREMENT, and
+# an ID must name one object for ever (SPEC §9).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -102,6 +108,7 @@ class User(Base):
         CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         CheckConstraint("length(display_name) BETWEEN 1 AND 100", name="display_name_length"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,10 +145,20 @@ class Follow(Base):
     __tablename__ = "follows"
     __table_args__ = (
         CheckConstraint("follower_id <> followed_id", name="no_self_follow"),
-        # The primary key serves "whom does X follow"; this serves "who follows X",
-        # newest first, as the followers list is ordered.
-        Index("ix_follows_followed_id_created_at", "followed_id", "created_at"),
-        Index("ix_follows_follower_id_created_at", "follower_id", "created_at"),
+        # Both lists are ordered newest first, then by the listed user's id: with
+        # that id in the index, a page is a LIMIT over it, however many follows.
+        Index(
+            "ix_follows_followed_id_created_at_follower_id",
+            "followed_id",
+            "created_at",
+            "follower_id",
+        ),
+        Index(
+            "ix_follows_follower_id_created_at_followed_id",
+            "follower_id",
+            "created_at",
+            "followed_id",
+        ),
     )
 
     follower_id: Mapped[int] = mapped_column(
@@ -164,7 +181,9 @@ class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
-        Index("ix_articles_author_id_created_at", "author_id", "created_at"),
+        # An author's articles, newest first then by id: the order of User.articles.
+        Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,6 +200,7 @@ class Student(Base):
     __table_args__ = (
         CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
         CheckConstraint("grade IS NULL OR length(grade) <= 20", name="grade_length"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,14 +221,15 @@ class Course(Base):
     __table_args__ = (
         CheckConstraint("length(code) BETWEEN 1 AND 20", name="code_length"),
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
+        # A teacher's courses in the order of Teacher.courses.
+        Index("ix_courses_teacher_id_id", "teacher_id", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    teacher_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teachers.id", ondelete="SET NULL"), index=True
-    )
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("teachers.id", ondelete="SET NULL"))
 
     students: Mapped[list[Student]] = relationship(
         secondary=registrations, back_populates="courses", passive_deletes=True, lazy="raise"
@@ -221,6 +242,7 @@ class Teacher(Base):
     __table_args__ = (
         CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
         CheckConstraint("office IS NULL OR length(office) <= 20", name="office_length"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -252,3 +274,36 @@ class Event(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     object_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PersistedDocument(Base):
+    """A GraphQL document stored under its SHA-256: registered by a client, or trusted.
+
+    Trusted documents come from an imported manifest and are never dropped;
+    the ones clients register are bounded, the least recently used dropped
+    first (``last_used_at`` is refreshed at most once a minute per worker).
+    """
+
+    __tablename__ = "persisted_documents"
+    __table_args__ = (
+        CheckConstraint("length(hash) = 64", name="hash_length"),
+        Index("ix_persisted_documents_trusted_last_used_at", "trusted", "last_used_at"),
+    )
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """A log-in attempt that has not succeeded (yet), counted by every worker (SPEC §5)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_failed_at", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Longer than any real username, so that a longer one is kept short.
+    username: Mapped[str] = mapped_column(String(33))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

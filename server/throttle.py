@@ -1,16 +1,20 @@
-"""An in-process limit on failed log-ins per username (SPEC §5).
+"""A limit on failed log-ins per username, counted in the database (SPEC §5).
 
-Each worker process keeps its own count, so with N workers an attacker gets
-at most N times the limit; the limit exists to make guessing slow, not to be
-exact.
+Every worker and every host on the same database shares one count. Rows older
+than the window are deleted as new attempts come, so the table stays as small
+as the failures of the last window.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import LoginFailure, utcnow
 
 __all__ = ["LoginThrottle"]
 
@@ -19,43 +23,46 @@ class LoginThrottle:
     """At most ``max_failures`` failed attempts per key within ``window`` seconds.
 
     An attempt counts as a failure from the moment it starts until it is
-    declared a success, so that many attempts sent at once cannot all slip
-    in before the first of them has failed.
+    declared a success, so that many attempts sent at once, to any workers,
+    cannot all slip in before the first of them has failed.
     """
 
     def __init__(
-        self, max_failures: int, window: float, clock: Callable[[], float] = time.monotonic
+        self, max_failures: int, window: float, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
         self._max = max_failures
-        self._window = window
+        self._window = dt.timedelta(seconds=window)
         self._clock = clock
-        # Least recently failed first, so stale keys are dropped from the front.
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 
-    def attempt(self, key: str) -> int | None:
-        """Start an attempt: None when it may go ahead, else whole seconds until one may."""
+    async def attempt(self, session: AsyncSession, key: str) -> int | None:
+        """Start an attempt: None when it may go ahead, else whole seconds until one may.
+
+        ``session`` must be in a write transaction; on SQLite that alone
+        serialises attempts, on PostgreSQL a lock on the key does.
+        """
         now = self._clock()
-        self._forget_before(now - self._window)
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        if len(failures) >= self._max:
-            return max(1, math.ceil(failures[0] + self._window - now))
-        failures.append(now)
-        self._failures.move_to_end(key)
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+        await session.execute(
+            delete(LoginFailure).where(LoginFailure.failed_at <= now - self._window)
+        )
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(LoginFailure.failed_at)).where(
+                    LoginFailure.username == key
+                )
+            )
+        ).one()
+        if count >= self._max:
+            wait = (oldest + self._window - now).total_seconds()
+            return max(1, math.ceil(wait))
+        session.add(LoginFailure(username=key, failed_at=now))
         return None
 
-    def succeeded(self, key: str) -> None:
+    async def succeeded(self, session: AsyncSession, key: str) -> None:
         """The attempt was right: the key's failures are forgiven."""
-        self._failures.pop(key, None)
+        await session.execute(delete(LoginFailure).where(LoginFailure.username == key))
 
-    def __len__(self) -> int:
-        """How many keys have failures on record."""
-        return len(self._failures)
-
-    def _forget_before(self, cutoff: float) -> None:
-        while self._failures:
-            key, failures = next(iter(self._failures.items()))
-            if failures and failures[-1] > cutoff:
-                break
-            del self._failures[key]
+    async def failures(self, session: AsyncSession) -> int:
+        """How many failures are on record, for every key."""
+        return (await session.execute(select(func.count()).select_from(LoginFailure))).scalar_one()

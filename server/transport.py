@@ -24,6 +24,11 @@ class _BodyTooLargeError(Exception):
     pass
 
 
+def _with_content_type(scope: Scope, value: str) -> list[tuple[bytes, bytes]]:
+    kept = [(name, raw) for name, raw in scope["headers"] if name.lower() != b"content-type"]
+    return [*kept, (b"content-type", value.encode("latin-1"))]
+
+
 class TransportRules:
     """Pure ASGI around the GraphQL view: 415 for a POST that is not JSON, 413 over the cap."""
 
@@ -33,11 +38,18 @@ class TransportRules:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
-        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        media_type, separator, parameters = headers.get("content-type", "").partition(";")
+        media_type = media_type.strip().lower()
         if scope["method"] == "POST" and media_type != "application/json":
             message = f"Expected Content-Type application/json, got {media_type or 'none'}"
             await refusal(415, message)(scope, receive, send)
             return
+        if "content-type" in headers:
+            # Media types are case-insensitive (RFC 9110 §8.3.1), but the view
+            # compares them as written: hand it the lower-case form.
+            scope = dict(
+                scope, headers=_with_content_type(scope, media_type + separator + parameters)
+            )
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(scope, receive, send)

@@ -15,18 +15,24 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import orjson
+from graphql import GraphQLFormattedError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import PongMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    PongMessage,
+    SubscribeMessage,
+)
 from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from schema.context import Context
 from schema.errors import mask
+from server.persisted import DocumentRefusedError, DocumentStore
 
 __all__ = [
     "KEEP_ALIVE_TIMEOUT",
@@ -135,6 +141,30 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.send_message({"type": "ping"})
             except WebSocketDisconnected:
                 return
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """As over HTTP, the document is the one its hash names, or one the trusted store holds."""
+        store: DocumentStore | None = getattr(self.view, "documents", None)
+        ready = self.connection_acknowledged and message["id"] not in self.operations
+        if store is not None and ready:
+            payload: dict[str, Any] = dict(message["payload"])
+            extensions = payload.get("extensions")
+            try:
+                document = await store.resolve(
+                    payload.get("query"), extensions if isinstance(extensions, dict) else None
+                )
+            except DocumentRefusedError as error:
+                refusal: GraphQLFormattedError = {
+                    "message": error.message,
+                    "extensions": {"code": error.code},
+                }
+                await self.send_message(
+                    ErrorMessage(id=message["id"], type="error", payload=[refusal])
+                )
+                return
+            payload["query"] = document.query
+            message = {**message, "payload": payload}  # type: ignore[typeddict-item]
+        await super().handle_subscribe(message)
 
     async def handle_pong(self, message: PongMessage) -> None:
         self._pong_due = False

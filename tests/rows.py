@@ -48,9 +48,14 @@ async def registered(connection: AsyncConnection, student_id: int) -> list[int]:
 
 
 async def snapshot(connection: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table: equal snapshots mean nothing changed."""
+    """Every row of every data table: equal snapshots mean nothing changed.
+
+    Failed log-ins are left out: counting a wrong password is not a change.
+    """
     tables: dict[str, list[tuple[Any, ...]]] = {}
     for table in Base.metadata.sorted_tables:
+        if table.name == "login_failures":
+            continue
         rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
         tables[table.name] = [tuple(row) for row in rows]
     return tables

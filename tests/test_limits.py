@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from graphql import Source, TokenKind, get_introspection_query
 from graphql.language import Lexer
 
-from tests.support import GraphQLClient
+from server.config import Settings
+from server.db import Database
+from tests.support import GraphQLClient, serve
 
 
 async def _refusal(
@@ -80,10 +83,12 @@ NODES = """query ($a: Int!, $b: Int!, $c: Int!) {
     courses(first: $b) { nodes { students(first: $c) { nodes { name } } } } } } }"""
 
 
-async def test_node_estimate_reads_variables(client: GraphQLClient) -> None:
+async def test_node_estimate_reads_variables(settings: Settings, database: Database) -> None:
     # 100 + 100*100 + 100*100*4 = 50,100 > 50,000; with 3: 100 + 10,000 + 30,000.
-    await client.query(NODES, {"a": 100, "b": 100, "c": 3})
-    refused = await _refusal(client, NODES, {"a": 100, "b": 100, "c": 4})
+    async with serve(replace(settings, max_cost=1_000_000), database) as http:
+        client = GraphQLClient(http)  # the node estimate alone, not the cost
+        await client.query(NODES, {"a": 100, "b": 100, "c": 3})
+        refused = await _refusal(client, NODES, {"a": 100, "b": 100, "c": 4})
     assert refused == {
         "code": "QUERY_TOO_COMPLEX",
         "rule": "nodes",

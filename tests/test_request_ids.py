@@ -90,7 +90,7 @@ async def test_an_unexpected_error_is_masked_and_logged_with_its_id(
     ]
     assert "no such table" not in response.text
     logged = log.getvalue()
-    assert "[req-42] Unexpected error in students" in logged
+    assert "[req-42 -] Unexpected error in students" in logged
     assert "Traceback" in logged
     assert "no such table" in logged
 
@@ -119,7 +119,7 @@ async def test_32_concurrent_failures_are_each_masked_with_their_own_id(
         for leak in ("no such table", "SELECT", "Traceback", ".py", "sqlite"):
             assert leak not in response.text
     logged = log.getvalue()
-    assert all(f"[storm-{i}] Unexpected error" in logged for i in range(32))
+    assert all(f"[storm-{i} -] Unexpected error" in logged for i in range(32))
 
 
 async def test_deliberate_errors_reach_the_client_and_stay_out_of_the_log(
@@ -153,5 +153,5 @@ async def test_a_crash_outside_graphql_gets_an_id_and_a_logged_traceback(
 
     assert response.status_code == 500
     assert response.headers["X-Request-ID"] == "crash-1"
-    assert "[crash-1] Unhandled error in GET /" in log.getvalue()
+    assert "[crash-1 -] Unhandled error in GET /" in log.getvalue()
     assert "RuntimeError: boom" in log.getvalue()

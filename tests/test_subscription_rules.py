@@ -13,6 +13,8 @@ from sqlalchemy import event
 
 from server.config import Settings
 from server.db import Database
+from server.persisted import sha256
+from server.services import documents
 from tests.live import LiveApp, Socket, serve_live
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student
@@ -125,6 +127,49 @@ async def test_query_limits_apply_to_subscription_documents(serve: Serve) -> Non
         [error] = await _error(live, deep, {"id": gid("Course", 1)})
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert error["extensions"]["rule"] == "depth"
+
+
+async def test_the_cost_limit_applies_to_subscription_documents(serve: Serve) -> None:
+    async with serve(max_cost=2) as live:
+        [error] = await _error(live, ROSTER, {"id": gid("Course", 1)})
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["rule"] == "cost"
+
+
+async def test_trusted_documents_mode_refuses_other_subscription_documents(
+    serve: Serve, own_database_url: str, ids: dict[str, int]
+) -> None:
+    database = Database(Settings(database_url=own_database_url))
+    async with database.transaction() as session:
+        await documents.store_trusted(session, {sha256(ROSTER): ROSTER, sha256(ENROLL): ENROLL})
+    await database.dispose()
+    course = {"id": gid("Course", ids["course"])}
+    async with serve(trusted_documents=True) as live:
+        [error] = await _error(live, FEED, {})
+        assert error == {
+            "message": "Only trusted documents run on this server",
+            "extensions": {"code": "PERSISTED_QUERY_NOT_ALLOWED"},
+        }
+        async with live.socket() as socket:  # the trusted one runs, by its text or its hash
+            await socket.subscribe(ROSTER, course)
+            await socket.send(
+                {
+                    "id": "by-hash",
+                    "type": "subscribe",
+                    "payload": {
+                        "variables": course,
+                        "extensions": {
+                            "persistedQuery": {"version": 1, "sha256Hash": sha256(ROSTER)}
+                        },
+                    },
+                }
+            )
+            await live.subscribed(2)
+            admin = bearer(live.settings, ids["admin"])
+            variables = {"s": gid("Student", ids["student"]), "c": course["id"]}
+            await live.client.query(ENROLL, variables, **admin)
+            events = await socket.events(2)
+    assert [e["courseRosterChanged"]["change"] for e in events] == ["ADDED", "ADDED"]
 
 
 async def test_subscriptions_per_connection_are_limited(serve: Serve, ids: dict[str, int]) -> None:

@@ -1,56 +1,72 @@
-"""The log-in throttle, on a clock the test moves."""
+"""The log-in throttle, counted in the database, on a clock the test moves."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from server.db import Database
 from server.throttle import LoginThrottle
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
 
-    def __call__(self) -> float:
+    def __call__(self) -> dt.datetime:
         return self.now
 
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
 
-def test_attempts_past_the_limit_wait_for_the_oldest_failure_to_age() -> None:
+
+async def _attempt(database: Database, throttle: LoginThrottle, key: str) -> int | None:
+    async with database.transaction() as session:
+        return await throttle.attempt(session, key)
+
+
+async def test_attempts_past_the_limit_wait_for_the_oldest_failure_to_age(
+    database: Database,
+) -> None:
     clock = Clock()
     throttle = LoginThrottle(max_failures=3, window=60, clock=clock)
 
-    assert [throttle.attempt("grace") for _ in range(3)] == [None, None, None]
-    clock.now += 10
-    assert throttle.attempt("grace") == 50
-    assert throttle.attempt("ada") is None
-    clock.now += 50
-    assert throttle.attempt("grace") is None
+    assert [await _attempt(database, throttle, "grace") for _ in range(3)] == [None] * 3
+    clock.advance(10)
+    assert await _attempt(database, throttle, "grace") == 50
+    assert await _attempt(database, throttle, "ada") is None
+    clock.advance(50)
+    assert await _attempt(database, throttle, "grace") is None
 
 
-def test_a_success_forgives_the_failures() -> None:
+async def test_a_success_forgives_the_failures(database: Database) -> None:
     throttle = LoginThrottle(max_failures=2, window=60, clock=Clock())
+    await _attempt(database, throttle, "grace")
+    await _attempt(database, throttle, "grace")
 
-    throttle.attempt("grace")
-    throttle.attempt("grace")
-    throttle.succeeded("grace")
+    async with database.transaction() as session:
+        await throttle.succeeded(session, "grace")
 
-    assert throttle.attempt("grace") is None
-
-
-def test_attempts_in_flight_count_until_they_succeed() -> None:
-    """Many attempts sent at once cannot all slip in before the first has failed."""
-    throttle = LoginThrottle(max_failures=5, window=60, clock=Clock())
-
-    allowed = [throttle.attempt("grace") is None for _ in range(20)]
-
-    assert allowed.count(True) == 5
+    assert await _attempt(database, throttle, "grace") is None
 
 
-def test_stale_usernames_are_forgotten() -> None:
+async def test_the_count_is_shared_by_every_throttle_on_the_database(database: Database) -> None:
+    """Each worker process has a throttle of its own; the count is the database's."""
+    clock = Clock()
+    workers = [LoginThrottle(max_failures=4, window=60, clock=clock) for _ in range(4)]
+
+    allowed = [await _attempt(database, workers[i % 4], "grace") is None for i in range(12)]
+
+    assert allowed == [True] * 4 + [False] * 8
+
+
+async def test_stale_failures_are_deleted(database: Database) -> None:
     clock = Clock()
     throttle = LoginThrottle(max_failures=3, window=60, clock=clock)
-    for i in range(1000):
-        throttle.attempt(f"user_{i}")
+    for i in range(50):
+        await _attempt(database, throttle, f"user_{i}")
 
-    clock.now += 61
-    throttle.attempt("grace")
+    clock.advance(61)
+    await _attempt(database, throttle, "grace")
 
-    assert len(throttle) == 1
+    async with database.transaction() as session:
+        assert await throttle.failures(session) == 1

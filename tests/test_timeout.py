@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from graphql import get_introspection_query
 from sqlalchemy import func, select
 
 from server.config import Settings, SettingsError
@@ -20,7 +21,7 @@ from server.models import Student, registrations
 from tests.faults import invalidations, settled, slowed
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, snapshot
-from tests.support import App, gid, serve_own
+from tests.support import App, GraphQLClient, gid, serve, serve_own
 
 BUDGET = 0.2
 SLOW = 1.5  # seconds the database is kept busy: well past the budget
@@ -125,6 +126,19 @@ async def test_a_timeout_of_zero_is_no_timeout(settings: Settings, own_database_
             assert await app.client.query(STUDENTS) == {"students": {"nodes": [{"name": "Sam"}]}}
 
 
+async def test_an_answer_still_being_built_past_the_budget_is_abandoned(
+    settings: Settings, database: Database
+) -> None:
+    # Introspection never awaits, so the event loop never gets the turn it
+    # needs to cut it off: only the executor's own look at the clock can.
+    budget = 1e-9
+    async with serve(replace(settings, request_timeout_seconds=budget), database) as http:
+        body = await GraphQLClient(http).execute(get_introspection_query())
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "TIMEOUT", "budgetSeconds": budget}
+
+
 @pytest.mark.parametrize(
     ("raw", "seconds"), [(None, 10.0), ("", 10.0), ("2.5", 2.5), ("30", 30.0), ("0", 0.0)]
 )
@@ -137,3 +151,33 @@ def test_the_timeout_is_read_from_the_environment(raw: str | None, seconds: floa
 def test_a_timeout_that_is_no_duration_is_refused(raw: str) -> None:
     with pytest.raises(SettingsError, match="CAMPUS_REQUEST_TIMEOUT_SECONDS"):
         Settings.from_env({"CAMPUS_REQUEST_TIMEOUT_SECONDS": raw})
+
+
+async def test_a_document_cut_off_loses_the_payloads_of_mutations_it_had_committed(
+    app: App,
+) -> None:
+    """What a client sees, as the README says: no payloads, but earlier mutations stay."""
+    headers, student, courses = await _seed(app)
+    engine = app.database.engine
+    document = """
+    mutation($first: CreateStudentInput!, $second: EnrollmentInput!) {
+      first: createStudent(input: $first) { student { name } userErrors { code } }
+      second: enrollStudent(input: $second) { changed userErrors { code } }
+    }
+    """
+    variables = {
+        "first": {"name": "Ann"},
+        "second": {"studentId": gid("Student", student), "courseId": gid("Course", courses[0])},
+    }
+
+    with slowed(engine, "INSERT INTO registrations", SLOW):
+        body = await app.client.execute(document, variables, **headers)
+        await settled(engine)
+
+    _timed_out(body)
+    async with engine.connect() as connection:
+        names = (await connection.execute(select(Student.name).order_by(Student.id))).scalars()
+        assert list(names) == ["Sam", "Ann"]
+        assert (
+            await connection.execute(select(func.count()).select_from(registrations))
+        ).scalar_one() == 0

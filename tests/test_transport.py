@@ -223,3 +223,29 @@ async def test_mutations_are_never_accepted_over_get(client: GraphQLClient) -> N
 async def test_health(client: GraphQLClient) -> None:
     response = await client.http.get("/healthz")
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["Application/JSON", "APPLICATION/JSON; charset=UTF-8", "application/Json"]
+)
+async def test_the_json_media_type_is_accepted_in_any_case(
+    client: GraphQLClient, content_type: str
+) -> None:
+    served = await client.http.post(
+        "/graphql", content=json.dumps(QUERY).encode(), headers={"Content-Type": content_type}
+    )
+    assert served.status_code == 200
+    assert served.json()["data"] == {"students": {"totalCount": 0}}
+
+
+@pytest.mark.parametrize("content_type", ["Text/Plain", "APPLICATION/JSONX", "Application/XML"])
+async def test_what_is_not_json_is_refused_in_any_case(
+    client: GraphQLClient, counter: StatementCounter, content_type: str
+) -> None:
+    counter.statements.clear()
+    refused = await client.http.post(
+        "/graphql", content=json.dumps(QUERY).encode(), headers={"Content-Type": content_type}
+    )
+    assert refused.status_code == 415
+    assert _message(refused).startswith("Expected Content-Type application/json, got ")
+    assert counter.statements == []

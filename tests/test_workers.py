@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,22 +51,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def campus_serve(
+    settings: Settings, database_url: str, log: Path, workers: int = WORKERS
+) -> Iterator[str]:
+    """``campus serve --workers N`` as a real process; its base URL once healthy."""
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": own_database_url,
+        "DATABASE_URL": database_url,
         "CAMPUS_SECRET_KEY": settings.secret_key or "",
         "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
         "CAMPUS_POOL_SIZE": "5",
     }
-    with (tmp_path / "serve.log").open("w") as log:
+    with log.open("w") as out:
         process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--workers", str(WORKERS), "--port", str(port)],
-            cwd=tmp_path,
+            [CAMPUS, "serve", "--no-demo", "--workers", str(workers), "--port", str(port)],
+            cwd=log.parent,
             env=env,
-            stdout=log,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
@@ -83,6 +87,12 @@ def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterato
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
+    with campus_serve(settings, own_database_url, tmp_path / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture
@@ -157,3 +167,27 @@ async def test_workers_share_the_database_without_losing_or_doubling_writes(
         follows = await conn.scalar(select(func.count()).select_from(Follow))
     assert links == len(pairs) - len(withdrawn_pairs)
     assert follows == FOLLOWERS - len(unfollowers)
+
+
+async def test_two_workers_on_one_sqlite_file_take_storms_of_identical_writes(
+    settings: Settings, own_database_url: str, tmp_path: Path, world: dict[str, Any]
+) -> None:
+    """Round after round, every client sends the same write at once: exactly one changes it."""
+    if not own_database_url.startswith("sqlite"):
+        pytest.skip("one SQLite file shared by two processes; PostgreSQL is the test above")
+    admin, target, pairs = world["admin"], world["target"], world["pairs"]
+    clients = len(world["followers"])
+    limits = httpx.Limits(max_connections=64, keepalive_expiry=1)
+    with campus_serve(settings, own_database_url, tmp_path / "serve.log", workers=2) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+            for pair in pairs[:10]:
+                same = [_send(http, ENROLL, {"input": pair}, admin) for _ in range(clients)]
+                answers = Counter(payload["changed"] for payload in await asyncio.gather(*same))
+                assert answers == {True: 1, False: clients - 1}
+            # Every follower follows the target, twice each, all at once.
+            followed = await _storm(http, [(FOLLOW, {"id": target}, h) for h in world["followers"]])
+    assert followed == {True: clients, False: clients * (REPEATS - 1)}
+    async with world["database"].engine.connect() as conn:
+        links = await conn.scalar(select(func.count()).select_from(registrations))
+        follows = await conn.scalar(select(func.count()).select_from(Follow))
+    assert (links, follows) == (10, clients)

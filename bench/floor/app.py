@@ -64,9 +64,15 @@ class _Floor:
         self.database = database
         self.sql = Statements(database.is_sqlite)
 
+    async def _students(self, conn: AsyncConnection, after: str | None, n: int) -> list[Row[Any]]:
+        if after is None:
+            return await _fetch(conn, self.sql.students_page, n=n)
+        [last] = decode_cursor(after, "Query.students", "id:asc")
+        return await _fetch(conn, self.sql.students_after, after=last, n=n)
+
     async def q1(self, conn: AsyncConnection, args: Json) -> Json:
         sql = self.sql
-        fetched = await _fetch(conn, sql.students_page, n=51)
+        fetched = await self._students(conn, args.get("after"), 51)
         page = fetched[:50]
         courses = _grouped(
             await _fetch(conn, sql.courses_of_students, ids=sql.ids([s.id for s in page]), n=10)
@@ -165,11 +171,7 @@ class _Floor:
 
     async def q3(self, conn: AsyncConnection, args: Json) -> Json:
         after = args.get("after")
-        if after is None:
-            fetched = await _fetch(conn, self.sql.students_page, n=21)
-        else:
-            [last] = decode_cursor(after, "Query.students", "id:asc")
-            fetched = await _fetch(conn, self.sql.students_after, after=last, n=21)
+        fetched = await self._students(conn, after, 21)
         edges = [
             {
                 "cursor": _students_cursor(s.id),

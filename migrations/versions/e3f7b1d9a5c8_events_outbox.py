@@ -1,7 +1,7 @@
 """The events outbox: committed link changes and new articles, for subscriptions.
 
 Revision ID: e3f7b1d9a5c8
-Revises: af03e879abdd
+Revises: b7d1e0a3c2f4
 Create Date: 2026-12-01 23:10:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e3f7b1d9a5c8"
-down_revision: str | Sequence[str] | None = "af03e879abdd"
+down_revision: str | Sequence[str] | None = "b7d1e0a3c2f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

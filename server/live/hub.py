@@ -87,6 +87,7 @@ class Hub:
         self._topics: dict[Topic, set[Subscriber]] = defaultdict(set)
         self._listener: Listener | None = None
         self._starting = asyncio.Lock()
+        self._live: set[Subscriber] = set()
 
     @property
     def subscribers(self) -> int:
@@ -104,9 +105,14 @@ class Hub:
         subscriber = Subscriber(topics, self._settings.subscription_queue, accept, on_overflow)
         for topic in subscriber.topics:
             self._topics[topic].add(subscriber)
+        self._live.add(subscriber)
+        self._count(1)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
+        if subscriber in self._live:
+            self._live.discard(subscriber)
+            self._count(-1)
         for topic in subscriber.topics:
             subscribers = self._topics.get(topic)
             if subscribers is not None:
@@ -127,6 +133,13 @@ class Hub:
             subscriber.deliver(batch)
             if subscriber.overflowed:  # cut off: it gets nothing more, and holds nothing
                 self.unsubscribe(subscriber)
+
+    def _count(self, delta: int) -> None:
+        if self._settings.metrics:
+            # Imported here: prometheus_client must first see the multiprocess directory.
+            from server.metrics import metrics
+
+            metrics().subscriptions_live.inc(delta)
 
     async def close(self) -> None:
         if self._listener is not None:

@@ -1,0 +1,137 @@
+"""Readiness, and a graceful stop: SIGTERM lets the request in flight finish, then exits 0.
+
+The stop is tested on a real ``campus serve`` process; the request is kept in
+flight by a write lock the test holds on the database, released only after
+the signal was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from server.config import Settings
+from server.db import Database
+from server.migrate import upgrade
+from server.models import Student
+from tests.people import add_user, bearer
+from tests.rows import add_course, add_student
+from tests.support import gid, serve_own
+
+CAMPUS = str(Path(sys.executable).with_name("campus"))
+ENROLL = """mutation ($input: EnrollmentInput!) {
+  enrollStudent(input: $input) { changed userErrors { code } } }"""
+
+
+async def test_ready_only_once_migrated(settings: Settings, blank_database_url: str) -> None:
+    async with serve_own(replace(settings, database_url=blank_database_url)) as app:
+        response = await app.client.http.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["reason"].startswith("database at revision none")
+        assert (await app.client.http.get("/healthz")).status_code == 200  # alive all the same
+        await upgrade(app.database)
+        response = await app.client.http.get("/readyz")
+        assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+async def test_not_ready_once_shutdown_began(
+    settings: Settings, own_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serve_own(replace(settings, database_url=own_database_url)) as app:
+        assert (await app.client.http.get("/readyz")).status_code == 200
+        monkeypatch.setattr("server.health._stopping", True)
+        response = await app.client.http.get("/readyz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable", "reason": "shutting down"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(
+    settings: Settings, own_database_url: str, tmp_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": own_database_url,
+        "CAMPUS_SECRET_KEY": settings.secret_key or "",
+        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
+        "CAMPUS_SHUTDOWN_SECONDS": "20",
+    }
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [CAMPUS, "serve", "--no-demo", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail("campus serve did not become ready within 60 s")
+            yield base, process
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+
+
+async def test_sigterm_finishes_the_request_in_flight_then_exits_0(
+    settings: Settings, own_database_url: str, served: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    base, process = served
+    database = Database(Settings(database_url=own_database_url))
+    async with database.engine.begin() as conn:
+        admin = bearer(settings, await add_user(conn, "admin", is_admin=True))
+        student, course = await add_student(conn, "Sam"), await add_course(conn, "C1")
+    variables = {"input": {"studentId": gid("Student", student), "courseId": gid("Course", course)}}
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            # The enrollment waits for the write lock (SQLite) or the student's row lock.
+            async with database.transaction() as session:
+                await session.execute(
+                    select(Student).where(Student.id == student).with_for_update()
+                )
+                request = asyncio.create_task(
+                    http.post(
+                        "/graphql", json={"query": ENROLL, "variables": variables}, headers=admin
+                    )
+                )
+                await asyncio.sleep(1)
+                assert not request.done()
+                process.send_signal(signal.SIGTERM)
+                await asyncio.sleep(1)
+                assert process.poll() is None  # still draining
+                with pytest.raises(httpx.ConnectError):  # and no longer accepting
+                    await http.get("/readyz")
+            response = await request
+        assert response.status_code == 200
+        assert response.json() == {"data": {"enrollStudent": {"changed": True, "userErrors": []}}}
+        assert await asyncio.to_thread(process.wait, 30) == 0
+    finally:
+        await database.dispose()

@@ -1,0 +1,185 @@
+"""Prometheus metrics at /metrics: what is counted, bounded labels, and several workers.
+
+Samples are process-wide, so each test reads the figures before and after
+its own requests and asserts the difference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.config import Settings
+from server.db import Database
+from tests.rows import add_course, add_student
+from tests.support import GraphQLClient, serve
+
+CAMPUS = str(Path(sys.executable).with_name("campus"))
+BATCH, BATCHES = 8, 25
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def _parse(text: str) -> Samples:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def _scrape(http: httpx.AsyncClient) -> Samples:
+    response = await http.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return _parse(response.text)
+
+
+def _delta(before: Samples, after: Samples, name: str, **labels: str) -> float:
+    key = (name, tuple(sorted(labels.items())))
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+def _requests(operation_type: str, operation_name: str, outcome: str) -> dict[str, str]:
+    return {"operation_type": operation_type, "operation_name": operation_name, "outcome": outcome}
+
+
+async def test_operations_are_counted_by_type_name_outcome_and_cost(
+    settings: Settings, database: Database, connection: AsyncConnection
+) -> None:
+    async with serve(replace(settings, max_depth=4), database) as http:
+        client = GraphQLClient(http)
+        await add_course(connection, "C1")
+        before = await _scrape(http)
+        statements, rows = await client.cost("query Catalog { courses { nodes { code } } }")
+        await client.execute("{ courses { nodes { code } } }")
+        await client.execute("{ nope }")  # fails validation
+        deep = "{ courses { nodes { students { nodes { courses { nodes { code } } } } } } }"
+        assert await client.error_codes(deep) == ["QUERY_TOO_COMPLEX"]
+        after = await _scrape(http)
+    total = "campus_graphql_requests_total"
+    assert _delta(before, after, total, **_requests("query", "Catalog", "ok")) == 1
+    assert _delta(before, after, total, **_requests("query", "anonymous", "ok")) == 1
+    assert _delta(before, after, total, **_requests("query", "anonymous", "error")) == 2
+    assert _delta(before, after, "campus_graphql_refused_documents_total", rule="depth") == 1
+    assert _delta(before, after, "campus_graphql_errors_total", code="QUERY_TOO_COMPLEX") == 1
+    assert (
+        _delta(before, after, "campus_graphql_request_seconds_count", operation_type="query") == 4
+    )
+    # Both course lists cost the same; the refused documents cost nothing.
+    sql = "campus_graphql_sql_statements_sum"
+    assert _delta(before, after, sql, operation_type="query") == 2 * statements
+    assert _delta(before, after, "campus_graphql_sql_rows_sum", operation_type="query") == 2 * rows
+    assert statements == 1
+
+
+async def test_operation_names_are_capped(settings: Settings, database: Database) -> None:
+    async with serve(settings, database) as http:
+        client = GraphQLClient(http)
+        long_name = "Q" * 500
+        before = await _scrape(http)
+        await client.query(f"query {long_name} {{ __typename }}")
+        after = await _scrape(http)
+    labels = _requests("query", "Q" * 64, "ok")
+    assert _delta(before, after, "campus_graphql_requests_total", **labels) == 1
+    assert not any(long_name in str(key) for key in after)
+
+
+async def test_metrics_are_off_in_production_unless_asked_for(
+    settings: Settings, database: Database
+) -> None:
+    env = {"CAMPUS_ENV": "production", "CAMPUS_SECRET_KEY": "k" * 40}
+    assert Settings.from_env(env).metrics is False
+    assert Settings.from_env({**env, "CAMPUS_METRICS": "1"}).metrics is True
+    async with serve(replace(settings, metrics=False), database) as http:
+        assert (await http.get("/metrics")).status_code == 404
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def two_workers(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": own_database_url,
+        "CAMPUS_SECRET_KEY": settings.secret_key or "",
+        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
+        "CAMPUS_POOL_SIZE": "2",
+        "TMPDIR": str(tmp_path),  # where the metrics directory is made, to look into
+    }
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [CAMPUS, "serve", "--no-demo", "--workers", "2", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail("campus serve --workers 2 did not become ready within 60 s")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert not list(tmp_path.glob("campus-metrics-*"))  # removed on exit
+
+
+async def _roll(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        body = await GraphQLClient(http).query("query Roll { students { nodes { name } } }")
+    assert body == {"students": {"nodes": [{"name": "Sam"}]}}
+
+
+def _writers(directory: Path) -> set[str]:
+    """The processes that have written counters (files are named by pid)."""
+    return {path.stem.rsplit("_", 1)[-1] for path in directory.glob("counter_*.db")}
+
+
+async def test_every_worker_is_counted_in_one_scrape(
+    two_workers: str, own_database_url: str, tmp_path: Path
+) -> None:
+    database = Database(Settings(database_url=own_database_url))
+    async with database.engine.begin() as conn:
+        await add_student(conn, "Sam")
+    await database.dispose()
+    [directory] = await asyncio.to_thread(lambda: list(tmp_path.glob("campus-metrics-*")))
+    sent = 0
+    # Which worker accepts a connection is the kernel's choice: send batches of
+    # concurrent connections until both have answered some (bounded).
+    for _ in range(BATCHES):
+        await asyncio.gather(*(_roll(two_workers) for _ in range(BATCH)))
+        sent += BATCH
+        if len(await asyncio.to_thread(_writers, directory)) == 2:
+            break
+    else:
+        pytest.fail(f"one worker answered all {sent} requests")
+    for _ in range(4):  # whichever worker answers the scrape sees every worker's samples
+        async with httpx.AsyncClient(base_url=two_workers, timeout=30) as http:
+            samples = await _scrape(http)
+        labels = _requests("query", "Roll", "ok")
+        assert samples[("campus_graphql_requests_total", tuple(sorted(labels.items())))] == sent
