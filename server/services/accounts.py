@@ -15,7 +15,7 @@ from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.models import Follow, User, utcnow
+from server.models import Follow, Student, User, utcnow
 from server.services import events
 from server.services.checks import KEEP, Checks, Keep, normalize_username
 from server.services.errors import conflict, invalid
@@ -141,6 +141,11 @@ async def delete_user(session: AsyncSession, actor: Actor, user_id: int) -> None
     The database deletes the articles and follows (``ON DELETE CASCADE``);
     the student is loaded so that the ORM unlinks it.
     """
+    # The student's row first, then the user's, as linkStudentUser locks them:
+    # the two queue in one order instead of deadlocking.
+    await session.execute(
+        select(Student.id).where(Student.user_id == user_id).with_for_update(key_share=True)
+    )
     user = await fetch_for_delete(
         session, User, user_id, ("id",), options=[selectinload(User.student)]
     )
