@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from server.auth import Auth, TokenError
 from server.config import Settings
 from server.db import Database
+from server.live import Hub
 from server.services import accounts
 from server.services.permissions import Actor
 
@@ -36,6 +37,9 @@ class Viewer:
 class Context:
     """Made once per request by the app; resolvers reach it as ``info.context``.
 
+    A WebSocket connection has one too, and each of its operations a
+    ``fresh`` copy of it (see ``schema.extensions.RequestScope``).
+
     Strawberry resolves sibling fields concurrently, and an ``AsyncSession``
     must never be used by two tasks at once: whoever uses ``session`` holds
     ``lock`` for the whole unit of work.
@@ -44,7 +48,12 @@ class Context:
     settings: Settings
     database: Database
     auth: Auth
-    request: Request | None = None
+    request: HTTPConnection | None = None
+    # A WebSocket connection's: the ``connection_init`` payload, the worker's
+    # subscribers, and how to close the socket (code, reason).
+    connection_params: dict[str, Any] | None = None
+    hub: Hub | None = None
+    close_socket: Callable[[int, str], None] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The operation's time budget while it runs (see ``schema.timeout``).
     timeout: asyncio.Timeout | None = None
@@ -54,6 +63,22 @@ class Context:
     _viewer_known: bool = False
     # Why the request's token names no viewer, when it came with one.
     token_problem: str | None = None
+
+    @property
+    def is_connection(self) -> bool:
+        return self.hub is not None
+
+    def fresh(self) -> Context:
+        """A context of its own for one operation on a WebSocket connection."""
+        return Context(
+            settings=self.settings,
+            database=self.database,
+            auth=self.auth,
+            request=self.request,
+            connection_params=self.connection_params,
+            hub=self.hub,
+            close_socket=self.close_socket,
+        )
 
     @property
     def session(self) -> AsyncSession:
@@ -148,7 +173,7 @@ class Context:
         return Viewer(row)
 
     def _bearer_token(self) -> str | None:
-        header = self.request.headers.get("authorization") if self.request else None
+        header = self._authorization()
         if not header:
             return None
         scheme, _, token = header.partition(" ")
@@ -156,3 +181,10 @@ class Context:
             self.token_problem = "The Authorization header must read `Bearer <token>`."
             return None
         return token.strip()
+
+    def _authorization(self) -> str | None:
+        """The Authorization value: a WebSocket's ``connection_init`` payload wins over headers."""
+        for key, value in (self.connection_params or {}).items():
+            if key.lower() == "authorization":
+                return value if isinstance(value, str) else "(not a string)"
+        return self.request.headers.get("authorization") if self.request else None

@@ -39,6 +39,9 @@ class RequestScope(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        if isinstance(context, Context) and context.is_connection:
+            # Operations on one WebSocket run side by side and end on their own.
+            context = self.execution_context.context = context.fresh()
         self._started = time.perf_counter()
         traced = isinstance(context, Context) and context.settings.tracing
         with _operation_span() if traced else nullcontext() as self._span:

@@ -60,10 +60,13 @@ def _named(gql_type: GraphQLOutputType) -> GraphQLObjectType:
 class Loader:
     """Loads one root field's selection tree, inside the request's session lock."""
 
-    def __init__(self, info: strawberry.Info[Context, None]) -> None:
+    def __init__(
+        self, info: strawberry.Info[Context, None], context: Context | None = None
+    ) -> None:
         raw = info._raw_info
         self._info = info
-        self._context = info.context
+        # Another context than the field's own: a load shared by many subscribers.
+        self._context = context or info.context
         self.doc = Document(raw.schema, raw.fragments, raw.variable_values)
         self.field = Field(raw.field_name, tuple(raw.field_nodes))
         self.parent_type = raw.parent_type.name

@@ -17,6 +17,7 @@ from schema import (
     follows,
     nodes,
     students,
+    subscriptions,
     teachers,
     users,
 )
@@ -50,6 +51,7 @@ Mutation = merge_types(
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    subscription=subscriptions.Subscription,
     types=[students.Student, courses.Course, teachers.Teacher, users.User, articles.Article],
     extensions=[
         RequestScope,

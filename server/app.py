@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,12 +14,16 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from schema.context import Context
 from schema.errors import mask
@@ -28,9 +33,11 @@ from server.auth import Auth
 from server.config import Settings
 from server.db import Database
 from server.health import Readiness, database_answers, watch_signals
+from server.live import Hub
 from server.persisted import DocumentRefusedError, DocumentStore, cached
 from server.request_id import RequestIdMiddleware
 from server.transport import TransportRules, refusal
+from server.websocket import TOO_MANY, LiveHandler, TextFrames, sockets
 
 __all__ = ["create_app"]
 
@@ -45,18 +52,32 @@ _JSON_KINDS = {
 
 
 class CampusGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, database: Database, auth: Auth) -> None:
+    graphql_transport_ws_handler_class = LiveHandler
+    websocket_adapter_class = TextFrames
+
+    def __init__(self, settings: Settings, database: Database, auth: Auth, hub: Hub) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=dt.timedelta(
+                seconds=settings.connection_init_timeout_seconds
+            ),
+            max_subscriptions_per_connection=settings.max_subscriptions,
+            # A page of another origin may open a socket only when CORS lets it post too.
+            allowed_origins=settings.cors_origins,
         )
         self._settings = settings
         self._database = database
         self._auth = auth
+        self._hub = hub
         self._documents = DocumentStore(settings, database)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._serve_socket(WebSocket(scope, receive, send))
+            return
         # As Strawberry's, but a request it refuses is answered in JSON, not plain text.
         request = Request(scope, receive)
         try:
@@ -105,14 +126,54 @@ class CampusGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, f"Expected a JSON object, got {_JSON_KINDS[type(value)]}")
         return value
 
+    async def _serve_socket(self, websocket: WebSocket) -> None:
+        if len(sockets) >= self._settings.max_connections:
+            await websocket.accept(subprotocol=GRAPHQL_TRANSPORT_WS_PROTOCOL)
+            limit = self._settings.max_connections
+            await websocket.close(TOO_MANY, f"Too many connections: this worker takes {limit}")
+            return
+        gauge = _gauge("sockets_open") if self._settings.metrics else None
+        sockets.add(websocket)
+        if gauge is not None:
+            gauge.inc()
+        try:
+            await self.run(websocket)
+        finally:
+            sockets.discard(websocket)
+            if gauge is not None:
+                gauge.dec()
+
+    @property
+    def documents(self) -> DocumentStore:
+        """The persisted documents, which WebSocket operations are resolved through too."""
+        return self._documents
+
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page in place of Strawberry's, which loads its scripts from a CDN.
         return graphiql.page(request)
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            return Context(
+                settings=self._settings,
+                database=self._database,
+                auth=self._auth,
+                request=request,
+                connection_params={},
+                hub=self._hub,
+                close_socket=lambda code, reason: sockets.close_later(request, code, reason),
+            )
         return Context(
             settings=self._settings, database=self._database, auth=self._auth, request=request
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """Refuse the connection (4403) when it names a viewer by an invalid token."""
+        await context.viewer()
+        await context.exclusive(context.release_session)
+        if context.token_problem is not None:
+            raise ConnectionRejectionError({"message": context.token_problem})
+        return UnsetType()  # acknowledged without a payload
 
     def encode_json(self, data: object) -> bytes:
         # A nested page is a few hundred kilobytes of JSON: orjson writes it
@@ -146,6 +207,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    hub = Hub(settings, db)
+
     async def readyz(request: Request) -> Response:
         problem = await readiness.problem()
         if problem is not None:
@@ -156,14 +219,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watch_signals()
         yield
+        await hub.close()
         if database is None:
             await db.dispose()
 
-    graphql = TransportRules(
-        CampusGraphQL(settings, db, Auth(settings)), max_body_bytes=settings.max_body_bytes
-    )
+    view = CampusGraphQL(settings, db, Auth(settings), hub)
+    graphql = TransportRules(view, max_body_bytes=settings.max_body_bytes)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
@@ -185,11 +249,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         from server.tracing import middleware as tracing
 
         middleware.insert(0, tracing(db))
-    return CampusApp(
+    app = CampusApp(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
+    app.state.hub = hub
+    return app
+
+
+def _gauge(name: str) -> Any:
+    # Imported here: prometheus_client must first see the multiprocess directory.
+    from server.metrics import metrics
+
+    return getattr(metrics(), name)
 
 
 def _cors(settings: Settings) -> list[Middleware]:

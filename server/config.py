@@ -91,6 +91,13 @@ class Settings:
     suggestions: bool = True
     # A request still awaiting past this many seconds is cut off; 0 turns the limit off.
     request_timeout_seconds: float = 10.0
+    # Subscriptions over WebSocket (SPEC §10).
+    max_subscriptions: int = 20
+    max_connections: int = 1_000
+    connection_init_timeout_seconds: float = 10.0
+    ping_seconds: float = 15.0
+    subscription_queue: int = 100
+    live_poll_seconds: float = 0.05
     # On SIGTERM, requests in flight get this long to finish before they are cancelled.
     shutdown_seconds: float = 30.0
     # Serve Prometheus metrics at /metrics; the production preset turns them off unless set.
@@ -166,6 +173,14 @@ class Settings:
             graphiql=_bool(env, "CAMPUS_GRAPHIQL", not closed),
             suggestions=_bool(env, "CAMPUS_SUGGESTIONS", not production),
             request_timeout_seconds=_float(env, "CAMPUS_REQUEST_TIMEOUT_SECONDS", 10.0),
+            max_subscriptions=_int(env, "CAMPUS_MAX_SUBSCRIPTIONS", 20, minimum=1),
+            max_connections=_int(env, "CAMPUS_MAX_CONNECTIONS", 1_000, minimum=1),
+            connection_init_timeout_seconds=_float(
+                env, "CAMPUS_CONNECTION_INIT_TIMEOUT_SECONDS", 10.0, minimum=0.1
+            ),
+            ping_seconds=_float(env, "CAMPUS_PING_SECONDS", 15.0, minimum=0.1),
+            subscription_queue=_int(env, "CAMPUS_SUBSCRIPTION_QUEUE", 100, minimum=1),
+            live_poll_seconds=_float(env, "CAMPUS_LIVE_POLL_SECONDS", 0.05, minimum=0.001),
             shutdown_seconds=_float(env, "CAMPUS_SHUTDOWN_SECONDS", 30.0),
             metrics=_bool(env, "CAMPUS_METRICS", not production),
             log_format=log_format,

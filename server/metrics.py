@@ -79,6 +79,16 @@ class Metrics:
             "Database connections checked out of the pool",
             multiprocess_mode="livesum",
         )
+        self.sockets_open = Gauge(
+            "campus_websockets_open",
+            "WebSocket connections open on /graphql",
+            multiprocess_mode="livesum",
+        )
+        self.subscriptions_live = Gauge(
+            "campus_subscriptions_live",
+            "Subscriptions waiting for events",
+            multiprocess_mode="livesum",
+        )
         self._names: set[str] = set()
         self._pools: weakref.WeakSet[Pool] = weakref.WeakSet()
 

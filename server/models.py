@@ -30,6 +30,7 @@ __all__ = [
     "Article",
     "Base",
     "Course",
+    "Event",
     "Follow",
     "LoginFailure",
     "PersistedDocument",
@@ -251,6 +252,28 @@ class Teacher(Base):
     courses: Mapped[list[Course]] = relationship(
         back_populates="teacher", passive_deletes=True, lazy="raise"
     )
+
+
+class Event(Base):
+    """The outbox: a committed change to a link or a new article, for subscribers on any worker.
+
+    Written in the change's own transaction, so it exists if and only if the
+    change committed; each worker's listener reads the rows past the last id
+    it has seen and prunes old ones. ``AUTOINCREMENT`` on SQLite, so that an
+    id is never handed out again once pruned.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy's own shape)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "enrollment" (student, course), "follow" (follower, followed), "article" (article, author).
+    kind: Mapped[str] = mapped_column(String(20))
+    # "ADDED" or "REMOVED"; null for a new article.
+    change: Mapped[str | None] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    object_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class PersistedDocument(Base):

@@ -12,6 +12,10 @@ The event loop and HTTP parser are uvicorn's ``auto``: uvloop and httptools,
 which uvicorn[standard] installs. Measured by CPU time per request (wall
 time on a shared machine swings more than the difference), neither costs the
 large Q1 answer more than asyncio and h11, and both save on small pages.
+
+WebSockets open when the server stops are closed with 1001 (going away), the
+code browsers and the `graphql-ws` client know as "the server went down",
+rather than uvicorn's 1012 (service restart).
 """
 
 from __future__ import annotations
@@ -24,11 +28,27 @@ from typing import Any
 
 import click
 import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.supervisors import ChangeReload, Multiprocess
 
-__all__ = ["TcpConfig", "cpu_count", "run", "worker_count"]
+__all__ = ["GoingAwayProtocol", "TcpConfig", "cpu_count", "run", "worker_count"]
 
 STARTUP_FAILURE = 3  # what uvicorn exits with when the server did not start
+GOING_AWAY = 1001
+
+
+class GoingAwayProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, but an open socket is closed with 1001 at shutdown."""
+
+    def shutdown(self) -> None:
+        if not self.handshake_complete or self.close_sent:
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": GOING_AWAY})
+        self.conn.send_close(GOING_AWAY, "The server is shutting down")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
 
 
 def cpu_count() -> int:
@@ -63,7 +83,7 @@ class TcpConfig(uvicorn.Config):
 
 def run(app: str, **options: Any) -> None:
     """Serve ``app`` (an import string) as ``uvicorn.run(app, **options)`` would."""
-    config = TcpConfig(app, **options)
+    config = TcpConfig(app, **{"ws": GoingAwayProtocol, **options})
     server = uvicorn.Server(config)
     try:
         if config.should_reload:

@@ -132,11 +132,17 @@ async def _subscribe(page: Page, query: str, name: str) -> tuple[WebSocket, list
     # GraphiQL names the tab after the operation once it has parsed the document,
     # and only a document it has parsed as a subscription goes to the WebSocket.
     await page.locator(".graphiql-tab-active", has_text=name).wait_for()
+    sent: list[str] = []
+
+    def watch(socket: WebSocket) -> None:
+        # Attached as the socket opens: a server that accepts it at once is sent
+        # connection_init before `expect_websocket` would hand the socket over.
+        socket.on("framesent", lambda payload: sent.append(str(payload)))
+
+    page.on("websocket", watch)
     async with page.expect_websocket() as opened:
         await page.click(".graphiql-execute-button")
     socket = await opened.value
-    sent: list[str] = []
-    socket.on("framesent", lambda payload: sent.append(str(payload)))
     for _ in range(WAIT_SECONDS * 10):
         if sent or socket.is_closed():
             break

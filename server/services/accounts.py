@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.models import User
+from server.models import Follow, Student, User, utcnow
+from server.services import events
 from server.services.checks import KEEP, Checks, Keep, normalize_username
 from server.services.errors import conflict, invalid
 from server.services.permissions import Actor, require_owner
-from server.services.rows import fetch, flush_unique
+from server.services.rows import fetch, fetch_for_delete, flush_unique
 
 __all__ = [
     "NewAccount",
@@ -140,7 +141,21 @@ async def delete_user(session: AsyncSession, actor: Actor, user_id: int) -> None
     The database deletes the articles and follows (``ON DELETE CASCADE``);
     the student is loaded so that the ORM unlinks it.
     """
-    user = await fetch(session, User, user_id, ("id",), options=[selectinload(User.student)])
+    # The student's row first, then the user's, as linkStudentUser locks them:
+    # the two queue in one order instead of deadlocking.
+    await session.execute(
+        select(Student.id).where(Student.user_id == user_id).with_for_update(key_share=True)
+    )
+    user = await fetch_for_delete(
+        session, User, user_id, ("id",), options=[selectinload(User.student)]
+    )
     require_owner(actor, user.id, "account")
+    follows = await session.execute(
+        select(Follow.follower_id, Follow.followed_id)
+        .where(or_(Follow.follower_id == user_id, Follow.followed_id == user_id))
+        .order_by(Follow.follower_id, Follow.followed_id)
+    )
+    pairs = [(follower, followed) for follower, followed in follows]
     await session.delete(user)
     await session.flush()
+    await events.follows_changed(session, events.REMOVED, pairs, utcnow())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Article, User
+from server.services import events
 from server.services.checks import KEEP, Checks, Keep
 from server.services.permissions import Actor, require_owner
 from server.services.rows import fetch
@@ -24,6 +25,7 @@ async def create_article(session: AsyncSession, actor: Actor, *, title: str, bod
     article = Article(title=title, body=body, author_id=actor.user_id)
     session.add(article)
     await session.flush()
+    await events.article_added(session, article.id, actor.user_id)
     return article
 
 

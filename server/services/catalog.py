@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Course, Student, Teacher
+from server.models import Course, Student, Teacher, registrations
+from server.services import events
 from server.services.checks import KEEP, Checks, Keep
 from server.services.errors import conflict
-from server.services.rows import fetch, fetch_courses, flush_unique
+from server.services.rows import fetch, fetch_courses, fetch_for_delete, flush_unique
 
 __all__ = [
     "create_course",
@@ -48,6 +49,7 @@ async def create_student(
     student = Student(name=name, grade=grade, courses=courses)
     session.add(student)
     await session.flush()
+    await events.links_changed(session, events.ADDED, [(student.id, c.id) for c in courses])
     return student
 
 
@@ -70,8 +72,17 @@ async def update_student(
 
 
 async def delete_student(session: AsyncSession, student_id: int) -> None:
-    await session.delete(await fetch(session, Student, student_id, ("id",)))
+    """Delete the student; one REMOVED event for each registration it had."""
+    student = await fetch_for_delete(session, Student, student_id, ("id",))
+    courses = await session.scalars(
+        select(registrations.c.course_id)
+        .where(registrations.c.student_id == student_id)
+        .order_by(registrations.c.course_id)
+    )
+    pairs = [(student_id, course_id) for course_id in courses]
+    await session.delete(student)
     await session.flush()
+    await events.links_changed(session, events.REMOVED, pairs)
 
 
 async def create_course(
@@ -112,8 +123,17 @@ async def update_course(
 
 
 async def delete_course(session: AsyncSession, course_id: int) -> None:
-    await session.delete(await fetch(session, Course, course_id, ("id",)))
+    """Delete the course; one REMOVED event for each registration it had."""
+    course = await fetch_for_delete(session, Course, course_id, ("id",))
+    students = await session.scalars(
+        select(registrations.c.student_id)
+        .where(registrations.c.course_id == course_id)
+        .order_by(registrations.c.student_id)
+    )
+    pairs = [(student_id, course_id) for student_id in students]
+    await session.delete(course)
     await session.flush()
+    await events.links_changed(session, events.REMOVED, pairs)
 
 
 async def create_teacher(session: AsyncSession, *, name: str, office: str | None) -> Teacher:

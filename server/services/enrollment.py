@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from server.models import Course, Student, Teacher, User
+from server.services import events
 from server.services.errors import conflict
 from server.services.permissions import Actor, require_owner
 from server.services.rows import fetch, fetch_courses, flush_unique
@@ -43,6 +44,7 @@ async def enroll(session: AsyncSession, actor: Actor, *, student_id: int, course
         return Link(student, course, changed=False)
     student.courses.append(course)
     await session.flush()
+    await events.links_changed(session, events.ADDED, [(student.id, course.id)])
     return Link(student, course, changed=True)
 
 
@@ -54,6 +56,7 @@ async def withdraw(session: AsyncSession, actor: Actor, *, student_id: int, cour
         return Link(student, course, changed=False)
     student.courses.remove(course)
     await session.flush()
+    await events.links_changed(session, events.REMOVED, [(student.id, course.id)])
     return Link(student, course, changed=True)
 
 
@@ -62,8 +65,14 @@ async def set_courses(
 ) -> Student:
     """Replace the student's courses with those named; the ORM writes the difference."""
     student = await _locked_student(session, student_id, Student.courses)
+    before = {course.id for course in student.courses}
     student.courses = await fetch_courses(session, course_ids, "course_ids")
     await session.flush()
+    after = [course.id for course in student.courses]
+    removed = sorted(before.difference(after))
+    await events.links_changed(session, events.REMOVED, [(student.id, c) for c in removed])
+    added = [c for c in after if c not in before]
+    await events.links_changed(session, events.ADDED, [(student.id, c) for c in added])
     return student
 
 

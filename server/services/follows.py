@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Follow, User
+from server.models import Follow, User, utcnow
+from server.services import events
 from server.services.errors import invalid
 from server.services.permissions import Actor
 from server.services.rows import fetch
@@ -31,8 +32,10 @@ async def follow(session: AsyncSession, actor: Actor, *, user_id: int) -> Follow
     follower, followed = await _pair(session, actor, user_id, "follow")
     if await session.get(Follow, (follower.id, followed.id)) is not None:
         return FollowChange(follower, followed, changed=False)
-    session.add(Follow(follower_id=follower.id, followed_id=followed.id))
+    at = utcnow()
+    session.add(Follow(follower_id=follower.id, followed_id=followed.id, created_at=at))
     await session.flush()
+    await events.follows_changed(session, events.ADDED, [(follower.id, followed.id)], at)
     return FollowChange(follower, followed, changed=True)
 
 
@@ -44,6 +47,7 @@ async def unfollow(session: AsyncSession, actor: Actor, *, user_id: int) -> Foll
         return FollowChange(follower, followed, changed=False)
     await session.delete(existing)
     await session.flush()
+    await events.follows_changed(session, events.REMOVED, [(follower.id, followed.id)], utcnow())
     return FollowChange(follower, followed, changed=True)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from server.models import Base, Course
 from server.services.errors import FieldPath, conflict, invalid, not_found
 
-__all__ = ["MAX_IDS", "fetch", "fetch_courses", "flush_unique"]
+__all__ = ["MAX_IDS", "fetch", "fetch_courses", "fetch_for_delete", "flush_unique"]
 
 M = TypeVar("M", bound=Base)
 
@@ -51,6 +51,26 @@ async def fetch(
     """
     row_lock = _NO_KEY_UPDATE if lock else _KEY_SHARE if referenced else None
     found = await session.get(model, pk, options=options, with_for_update=row_lock)
+    if found is None:
+        raise not_found(model.__name__.lower(), field)
+    return found
+
+
+async def fetch_for_delete(
+    session: AsyncSession,
+    model: type[M],
+    pk: int,
+    field: FieldPath | None,
+    *,
+    options: Sequence[ORMOption] = (),
+) -> M:
+    """The row ``pk`` names, locked ``FOR UPDATE``, or NOT_FOUND on ``field``.
+
+    Unlike the writers' ``FOR NO KEY UPDATE``, this lock also waits for (and
+    then holds off) the ``FOR KEY SHARE`` of a rival adding a link to the row:
+    the links a delete reads next are exactly those its cascade removes.
+    """
+    found = await session.get(model, pk, options=options, with_for_update=True)
     if found is None:
         raise not_found(model.__name__.lower(), field)
     return found

@@ -1,0 +1,226 @@
+"""The ``Subscription`` root fields: live link changes and new articles (SPEC §10).
+
+Each resolver checks its arguments and the viewer first, so that a bad ID or
+a missing sign-in is the protocol's ``error`` message before any event; then
+it subscribes to the worker's hub and returns the stream of its events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+
+from schema.articles import Article
+from schema.context import Context
+from schema.errors import BadUserInputError, UnauthenticatedError
+from schema.ids import decode_id_of
+from schema.live_events import EnrollmentEvent, FollowEvent, shared_node
+from server.live import Hub, LiveEvent, SlowConsumerError, Subscriber, Topic
+from server.models import Base, Course, Event, Follow, Student, User
+
+__all__ = ["SLOW_CONSUMER", "Subscription"]
+
+Info = strawberry.Info[Context, None]
+Build = Callable[[LiveEvent], Awaitable[Any]]
+
+SLOW_CONSUMER = 4008
+"""The close code of a connection whose subscriber fell too far behind."""
+
+_MODELS: dict[str, type[Base]] = {"Student": Student, "Course": Course, "User": User}
+
+
+class _Stream:
+    """A subscriber's events as GraphQL root values; closing it unsubscribes."""
+
+    def __init__(self, hub: Hub, subscriber: Subscriber, build: Build) -> None:
+        self._hub = hub
+        self._subscriber = subscriber
+        self._build = build
+
+    def __aiter__(self) -> _Stream:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            try:
+                event = await self._subscriber.next()
+            except SlowConsumerError:
+                # The connection is being closed; its end cancels this wait.
+                await asyncio.Event().wait()
+            item = await self._build(event)
+            if item is not None:
+                return item
+
+    async def aclose(self) -> None:
+        self._hub.unsubscribe(self._subscriber)
+
+
+def _hub(info: Info) -> Hub:
+    if info.context.hub is None:
+        raise BadUserInputError("Subscriptions are served over WebSocket (graphql-transport-ws)")
+    return info.context.hub
+
+
+async def _subscribe(
+    info: Info, topics: Sequence[Topic], accept: Callable[[LiveEvent], bool] | None = None
+) -> Subscriber:
+    context = info.context
+    limit = context.settings.subscription_queue
+
+    def overflowed() -> None:
+        if context.close_socket is not None:
+            context.close_socket(
+                SLOW_CONSUMER, f"Too slow: over {limit} events of earlier commits were still unsent"
+            )
+
+    return await _hub(info).subscribe(topics, accept=accept, on_overflow=overflowed)
+
+
+async def _existing(info: Info, type_name: str, global_id: str, argument: str) -> int:
+    """The primary key of an argument's ID; BAD_USER_INPUT unless it names an existing row."""
+    pk = decode_id_of(type_name, global_id)
+    if pk is not None:
+        model: Any = _MODELS[type_name]
+        context = info.context
+
+        async def look_up() -> Any:
+            try:
+                return await context.session.scalar(select(model.id).where(model.id == pk))
+            finally:
+                await context.release_session()
+
+        if await context.exclusive(look_up) is not None:
+            return pk
+    raise BadUserInputError(f"`{argument}` names no {type_name.lower()}: {global_id!r}")
+
+
+async def _enrollments(info: Info, topic: Topic) -> AsyncIterator[EnrollmentEvent]:
+    subscriber = await _subscribe(info, [topic])
+
+    async def build(event: LiveEvent) -> EnrollmentEvent:
+        return EnrollmentEvent.of(event)
+
+    return _Stream(_hub(info), subscriber, build)
+
+
+async def _course_roster_changed(
+    info: Info, course_id: strawberry.ID
+) -> AsyncIterator[EnrollmentEvent]:
+    pk = await _existing(info, "Course", course_id, "courseId")
+    return await _enrollments(info, ("course", pk))
+
+
+async def _student_courses_changed(
+    info: Info, student_id: strawberry.ID
+) -> AsyncIterator[EnrollmentEvent]:
+    pk = await _existing(info, "Student", student_id, "studentId")
+    return await _enrollments(info, ("student", pk))
+
+
+async def _follows_changed(info: Info, user_id: strawberry.ID) -> AsyncIterator[FollowEvent]:
+    pk = await _existing(info, "User", user_id, "userId")
+    subscriber = await _subscribe(info, [("user", pk)])
+
+    async def build(event: LiveEvent) -> FollowEvent:
+        return FollowEvent.of(event)
+
+    return _Stream(_hub(info), subscriber, build)
+
+
+class _Feed:
+    """Whom the viewer follows, kept up to date by the follow events in commit order.
+
+    Starts from one snapshot of the follows and of the newest event id: events
+    up to that id are in the snapshot already (and their articles were
+    written before the subscription), those after it are applied in order.
+    Events that come before the snapshot is read are held back until then.
+    """
+
+    def __init__(self, viewer_id: int) -> None:
+        self.viewer_id = viewer_id
+        self.newest: int | None = None
+        self.following: set[int] = set()
+        self.held: list[LiveEvent] = []
+
+    def accept(self, event: LiveEvent) -> bool:
+        if self.newest is None:
+            self.held.append(event)
+            return False
+        if event.id <= self.newest:
+            return False
+        if event.kind == "follow":
+            if event.subject_id == self.viewer_id:
+                if event.change == "ADDED":
+                    self.following.add(event.object_id)
+                else:
+                    self.following.discard(event.object_id)
+            return False
+        return event.kind == "article" and event.object_id in self.following
+
+    async def start(self, info: Info, subscriber: Subscriber) -> None:
+        newest = select(func.coalesce(func.max(Event.id), 0).label("newest")).subquery()
+        stmt = select(newest.c.newest, Follow.followed_id).select_from(
+            newest.outerjoin(Follow, Follow.follower_id == self.viewer_id)
+        )
+        context = info.context
+
+        async def read() -> list[Any]:
+            try:
+                return list((await context.session.execute(stmt)).all())
+            finally:
+                await context.release_session()
+
+        rows = await context.exclusive(read)
+        self.following = {followed for _, followed in rows if followed is not None}
+        self.newest = rows[0][0]
+        held, self.held = self.held, []
+        subscriber.deliver([event for event in held if self.accept(event)], checked=True)
+
+
+async def _feed_article_added(info: Info) -> AsyncIterator[Article]:
+    viewer = await info.context.viewer()
+    if viewer is None:
+        raise UnauthenticatedError(
+            info.context.token_problem
+            or "Sign in first: `feedArticleAdded` needs a token in `connection_init`."
+        )
+    feed = _Feed(viewer.row.id)
+    subscriber = await _subscribe(info, [("user", feed.viewer_id), ("articles", 0)], feed.accept)
+    await feed.start(info, subscriber)
+
+    async def build(event: LiveEvent) -> Any:
+        # Gone again before it could be sent: it is no longer an added article.
+        return await shared_node(info, event, "Article", event.subject_id)
+
+    return _Stream(_hub(info), subscriber, build)
+
+
+@strawberry.type
+class Subscription:
+    course_roster_changed = strawberry.subscription(
+        resolver=_course_roster_changed,
+        description=(
+            "Registrations of one course as they are written and deleted, by any mutation"
+            " (enroll, withdraw, setStudentCourses, deleting a student or the course)."
+        ),
+    )
+    student_courses_changed = strawberry.subscription(
+        resolver=_student_courses_changed,
+        description="Registrations of one student as they are written and deleted.",
+    )
+    follows_changed = strawberry.subscription(
+        resolver=_follows_changed,
+        description=(
+            "Follows from or to one user as they start and end (follow, unfollow, deleting a user)."
+        ),
+    )
+    feed_article_added = strawberry.subscription(
+        resolver=_feed_article_added,
+        description=(
+            "Articles newly written by the users the viewer follows. Needs a signed-in viewer."
+        ),
+    )
