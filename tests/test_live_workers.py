@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -28,10 +23,10 @@ from websockets.typing import Subprotocol
 from server.config import Settings
 from server.db import Database
 from tests.people import add_user, bearer
+from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import gid
 
-CAMPUS = str(Path(sys.executable).with_name("campus"))
 PROTOCOL = Subprotocol("graphql-transport-ws")
 SOCKETS = 6
 CHANGES = 20
@@ -43,47 +38,12 @@ WITHDRAW = """mutation ($s: ID!, $c: ID!) { withdrawStudent(input: {studentId: $
   changed } }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings, own_database_url: str, tmp_path: Path) -> Iterator[Any]:
     """`campus serve --workers 2`; yields (base URL, process)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database_url,
-        "CAMPUS_SECRET_KEY": settings.secret_key or "",
-        "CAMPUS_PASSWORD_PROFILE": "CHEAPEST",
-        "CAMPUS_POOL_SIZE": "3",
-    }
-    with (tmp_path / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [CAMPUS, "serve", "--no-demo", "--workers", "2", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("campus serve --workers 2 did not become healthy within 60 s")
-            yield base, process
-        finally:
-            if process.poll() is None:
-                process.terminate()
-            process.wait(timeout=30)
+    env = server_env(settings, own_database_url, CAMPUS_POOL_SIZE="3")
+    with campus_serve(env, tmp_path / "serve.log", workers=2) as served:
+        yield served.base, served.process
 
 
 @pytest.fixture
