@@ -95,7 +95,21 @@ async def seed(
         # Planners choose joins from table statistics; after a bulk load there
         # are none yet (and PostgreSQL's autovacuum may be off or not have run).
         await connection.execute(text("ANALYZE"))
+    if database.engine.dialect.name == "postgresql":
+        await _vacuum(database)
     return Loaded(counts, time.perf_counter() - started)
+
+
+async def _vacuum(database: Database) -> None:
+    """Mark the freshly loaded pages all-visible, outside any transaction as VACUUM must be.
+
+    Until a vacuum has set the visibility map, PostgreSQL's index-only scans
+    (a page of a course's registrations, a user's follows) still read every
+    row's heap page to check that it is visible.
+    """
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("VACUUM"))
 
 
 async def load_demo(database: Database, admin_password_hash: str) -> Loaded | None:
