@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -218,6 +221,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watch_signals()
+        loop = type(asyncio.get_running_loop()).__module__.partition(".")[0]
+        logging.getLogger("campus").info("Worker %d runs on the %s event loop", os.getpid(), loop)
         yield
         await hub.close()
         if database is None:

@@ -137,7 +137,14 @@ def seed_command(
 )
 @click.option("--no-demo", is_flag=True, help="Do not load the demo data into an empty database.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
-def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> None:
+@click.option(
+    "--loop",
+    type=click.Choice(serving.LOOPS),
+    default=serving.LOOPS[0],
+    show_default=True,
+    help="The event loop: the standard library's, or uvloop (measure it on your own load first).",
+)
+def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool, loop: str) -> None:
     """Migrate, load the demo data into an empty database, and serve the app."""
     if reload and workers > 1:
         raise click.UsageError("--reload runs a single worker: drop --workers")
@@ -175,6 +182,7 @@ def serve(host: str, port: int, workers: int, no_demo: bool, reload: bool) -> No
         port=port,
         workers=workers,
         reload=reload,
+        loop=loop,
         log_level=_log_level(settings),
         # Each worker logs in one format, every line of a request with its id.
         log_config=logging_config(settings.log_level, settings.log_format),

@@ -8,10 +8,12 @@ with ``--workers 2`` or more every keep-alive request after a connection's
 first waited ~40 ms for the client's delayed ACK (uvicorn issue #3149). A
 single worker is unaffected: asyncio binds that listener itself.
 
-The event loop and HTTP parser are uvicorn's ``auto``: uvloop and httptools,
-which uvicorn[standard] installs. Measured by CPU time per request (wall
-time on a shared machine swings more than the difference), neither costs the
-large Q1 answer more than asyncio and h11, and both save on small pages.
+The HTTP parser is uvicorn's ``auto``: httptools, which uvicorn[standard]
+installs. The event loop is asyncio's unless ``--loop uvloop`` asks for
+uvloop: measured side by side (README, "Performance"), uvloop saved nothing
+on small pages beyond the machine's noise and cost the large nested answers
+up to a tenth more CPU; the Python work of a request profiles the same on
+both, so what a deployment gains from uvloop depends on its own load.
 
 WebSockets open when the server stops are closed with 1001 (going away), the
 code browsers and the `graphql-ws` client know as "the server went down",
@@ -31,8 +33,9 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.supervisors import ChangeReload, Multiprocess
 
-__all__ = ["GoingAwayProtocol", "TcpConfig", "cpu_count", "run", "worker_count"]
+__all__ = ["LOOPS", "GoingAwayProtocol", "TcpConfig", "cpu_count", "run", "worker_count"]
 
+LOOPS = ("asyncio", "uvloop")  # what ``campus serve --loop`` offers, the default first
 STARTUP_FAILURE = 3  # what uvicorn exits with when the server did not start
 GOING_AWAY = 1001
 

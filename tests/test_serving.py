@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from pathlib import Path
 
 import click
+import httpx
 import pytest
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from server.serving import TcpConfig, cpu_count, worker_count
+from tests.processes import campus_serve
 
 
 async def test_connections_accepted_on_the_shared_listener_have_tcp_nodelay() -> None:
@@ -44,15 +47,18 @@ def test_a_worker_count_that_is_neither_a_number_nor_auto_is_refused(value: str)
         worker_count(value)
 
 
-def test_uvicorn_serves_with_httptools_and_uvloop() -> None:
-    """What uvicorn's defaults (``auto``) pick once uvicorn[standard] is installed."""
-    config = TcpConfig("server.app:create_app", factory=True)
-    assert (config.loop, config.http) == ("auto", "auto")
+def test_uvicorn_parses_http_with_httptools() -> None:
+    """What uvicorn's ``auto`` parser is once uvicorn[standard] is installed."""
+    assert TcpConfig("server.app:create_app", factory=True).http == "auto"
     assert AutoHTTPProtocol is HttpToolsProtocol
-    loop = config.get_loop_factory()
-    assert loop is not None
-    created = loop()
-    try:
-        assert type(created).__module__.startswith("uvloop")
-    finally:
-        created.close()
+
+
+@pytest.mark.parametrize(("arguments", "loop"), [((), "asyncio"), (("--loop", "uvloop"), "uvloop")])
+def test_campus_serve_runs_on_the_event_loop_asked_for(
+    tmp_path: Path, arguments: tuple[str, ...], loop: str
+) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'campus.db'}"}
+    log = tmp_path / "serve.log"
+    with campus_serve(env, log, arguments=("--no-demo", *arguments)) as served:
+        assert httpx.get(f"{served.base}/healthz", timeout=10).status_code == 200
+    assert f"runs on the {loop} event loop" in log.read_text()
