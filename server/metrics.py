@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import weakref
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -24,7 +25,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import Pool
@@ -143,8 +144,32 @@ def metrics() -> Metrics:
 
 def scrape() -> bytes:
     """The text exposition of every worker's samples, or this process's alone."""
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
         return generate_latest(REGISTRY)
+    _forget_dead_workers(directory)
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    MultiProcessCollector(registry, directory)  # type: ignore[no-untyped-call]
     return generate_latest(registry)
+
+
+def _forget_dead_workers(directory: str) -> None:
+    """Drop the gauges of workers that are gone: a killed worker's last value is no longer true.
+
+    Counters and histograms of a dead worker stay (what it counted happened);
+    the "live" gauges (connections in use, sockets open) are its own state.
+    """
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        if not _running(pid):
+            mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True

@@ -7,6 +7,9 @@ its own requests and asserts the difference.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,9 +18,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncConnection
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from server.config import Settings
 from server.db import Database
+from tests.live import PROTOCOL
 from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import GraphQLClient, serve
@@ -144,3 +150,54 @@ async def test_every_worker_is_counted_in_one_scrape(
             samples = await _scrape(http)
         labels = _requests("query", "Roll", "ok")
         assert samples[("campus_graphql_requests_total", tuple(sorted(labels.items())))] == sent
+
+
+def _workers(supervisor: int) -> list[int]:
+    """The worker processes under ``campus serve`` (not multiprocessing's resource tracker)."""
+    workers = []
+    for pid in Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:  # it has just ended
+            continue
+        if b"resource_tracker" not in command:
+            workers.append(int(pid))
+    return workers
+
+
+async def _gauge(base: str, name: str) -> float:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        return (await _scrape(http)).get((name, ()), 0.0)
+
+
+async def test_a_killed_workers_gauges_leave_the_sum(
+    settings: Settings, own_database_url: str, tmp_path: Path
+) -> None:
+    env = server_env(settings, own_database_url, TMPDIR=str(tmp_path))
+    with campus_serve(env, tmp_path / "serve.log", workers=2) as served:
+        url = served.base.replace("http://", "ws://") + "/graphql"
+        async with connect(url, subprotocols=[Subprotocol(PROTOCOL)]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            assert await _gauge(served.base, "campus_websockets_open") == 1
+            workers = _workers(served.process.pid)
+            assert len(workers) == 2
+            for pid in workers:  # whichever holds the socket dies without a word
+                os.kill(pid, signal.SIGKILL)
+        for _ in range(300):  # the supervisor starts two new workers
+            if len(set(_workers(served.process.pid)) - set(workers)) == 2 and await _ready(
+                served.base
+            ):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the killed workers were not replaced within 30 s")
+        assert await _gauge(served.base, "campus_websockets_open") == 0
+
+
+async def _ready(base: str) -> bool:
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+            return (await http.get("/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
