@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.ids import encode_id
+from schema.engine.ids import encode_id
 from schema.payloads import DeleteInput, DeletePayload, UserError
 from schema.users import User
 from schema.writing import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.articles import Article
-from schema.ids import encode_id
+from schema.engine.ids import encode_id
 from schema.payloads import DeleteInput, DeletePayload, UserError
 from schema.writing import Info, attach, decode, given, signed_in, user_errors, write
 from server.services import articles

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.context import Context
-from schema.filters import ArticleFilter
-from schema.ids import encode_id
-from schema.loader import Loader
-from schema.node import Node
-from schema.ordering import ArticleOrder
-from schema.pagination import Connection
-from schema.relations import ROOT_LISTS
+from schema.engine.filters import ArticleFilter
+from schema.engine.ids import encode_id
+from schema.engine.loader import Loader
+from schema.engine.node import Node
+from schema.engine.ordering import ArticleOrder
+from schema.engine.pagination import Connection
+from schema.engine.relations import ROOT_LISTS
 
 if TYPE_CHECKING:
     from schema.users import User

@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.courses import Course
-from schema.ids import encode_id
+from schema.engine.ids import encode_id
 from schema.payloads import (
     CoursePayload,
     DeleteInput,

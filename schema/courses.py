@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.context import Context
-from schema.filters import CourseFilter
-from schema.ids import encode_id
+from schema.engine.filters import CourseFilter
+from schema.engine.ids import encode_id
+from schema.engine.loader import Loader
+from schema.engine.node import Node
+from schema.engine.ordering import CourseOrder
+from schema.engine.pagination import Connection
+from schema.engine.relations import ROOT_LISTS
 from schema.lists import student_list
-from schema.loader import Loader
-from schema.node import Node
-from schema.ordering import CourseOrder
-from schema.pagination import Connection
-from schema.relations import ROOT_LISTS
 
 if TYPE_CHECKING:
     from schema.teachers import Teacher

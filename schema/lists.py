@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema.context import Context
-from schema.filters import CourseFilter, StudentFilter
-from schema.node import Node
-from schema.ordering import ArticleOrder, CourseOrder, StudentOrder
-from schema.pagination import Connection, FollowConnection
+from schema.engine.filters import CourseFilter, StudentFilter
+from schema.engine.node import Node
+from schema.engine.ordering import ArticleOrder, CourseOrder, StudentOrder
+from schema.engine.pagination import Connection, FollowConnection
 
 if TYPE_CHECKING:
     from schema.articles import Article

@@ -21,14 +21,14 @@ from schema import (
     teachers,
     users,
 )
-from schema.caching import ParserCache, ValidationCache
+from schema.engine.caching import ParserCache, ValidationCache
+from schema.engine.execution import ExecutionContext
+from schema.engine.limits import QueryLimits
+from schema.engine.timeout import RequestTimeout
 from schema.errors import Schema
-from schema.execution import ExecutionContext
 from schema.extensions import RequestScope
 from schema.introspection import IntrospectionSwitch
-from schema.limits import QueryLimits
 from schema.scalars import DateTime
-from schema.timeout import RequestTimeout
 
 __all__ = ["schema"]
 

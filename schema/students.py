@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.context import Context
-from schema.filters import StudentFilter
-from schema.ids import encode_id
+from schema.engine.filters import StudentFilter
+from schema.engine.ids import encode_id
+from schema.engine.loader import Loader
+from schema.engine.node import Node
+from schema.engine.ordering import StudentOrder
+from schema.engine.pagination import Connection
+from schema.engine.relations import ROOT_LISTS
 from schema.lists import course_list
-from schema.loader import Loader
-from schema.node import Node
-from schema.ordering import StudentOrder
-from schema.pagination import Connection
-from schema.relations import ROOT_LISTS
 
 if TYPE_CHECKING:
     from schema.users import User

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.context import Context
-from schema.filters import UserFilter
-from schema.ids import encode_id
+from schema.engine.filters import UserFilter
+from schema.engine.ids import encode_id
+from schema.engine.loader import Loader
+from schema.engine.node import Node
+from schema.engine.ordering import UserOrder
+from schema.engine.pagination import Connection
+from schema.engine.relations import ROOT_LISTS
 from schema.lists import article_list, feed_list, follow_list
-from schema.loader import Loader
-from schema.node import Node
-from schema.ordering import UserOrder
-from schema.pagination import Connection
-from schema.relations import ROOT_LISTS
 
 if TYPE_CHECKING:
     from schema.students import Student

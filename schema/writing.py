@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.context import Context
+from schema.engine.ids import decode_id_of
+from schema.engine.loader import Loader
+from schema.engine.node import Node
 from schema.errors import UnauthenticatedError
-from schema.ids import decode_id_of
-from schema.loader import Loader
-from schema.node import Node
 from schema.payloads import UserError, UserErrorCode
 from server.services.checks import KEEP, Keep
 from server.services.errors import ServiceError, not_found

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, FromClause, Table
 from sqlalchemy.sql.selectable import NamedFromClause
 
-from schema.pagination import SortKey
+from schema.engine.pagination import SortKey
 from server.models import (
     Article,
     Course,

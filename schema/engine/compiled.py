@@ -47,9 +47,9 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 
-from schema import node
-from schema.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
-from schema.relations import RELATIONS
+import schema.engine.node as node
+from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
+from schema.engine.relations import RELATIONS
 
 __all__ = ["Unusual", "root_plan"]
 

@@ -3,7 +3,7 @@
 A root resolver hands its field to the loader, which walks the selection set
 level by level. Each relationship field of the document costs one statement
 for all parents at its level (plus one per selected ``totalCount``); nested
-pages are cut per parent inside SQL (see ``schema.nested``), so a ``first: n``
+pages are cut per parent inside SQL (see ``schema.engine.nested``), so a ``first: n``
 reads at most n+1 rows per parent. Resolvers below the root only read what
 the loader attached to their parent object.
 """
@@ -23,11 +23,11 @@ from sqlalchemy.engine import Row
 from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.context import Context
-from schema.filters import compile_filter
-from schema.ids import decode_id, decode_id_of
-from schema.nested import KEYS, LIMIT, nested_page
-from schema.node import Node
-from schema.pagination import (
+from schema.engine.filters import compile_filter
+from schema.engine.ids import decode_id, decode_id_of
+from schema.engine.nested import KEYS, LIMIT, nested_page
+from schema.engine.node import Node
+from schema.engine.pagination import (
     Connection,
     Edge,
     FollowConnection,
@@ -36,8 +36,8 @@ from schema.pagination import (
     PageInfo,
     parse_page,
 )
-from schema.relations import NODES, RELATIONS, FollowCheck, ListSpec, NodeSpec, ToOne
-from schema.selection import Document, Field
+from schema.engine.relations import NODES, RELATIONS, FollowCheck, ListSpec, NodeSpec, ToOne
+from schema.engine.selection import Document, Field
 from server.db import count_rows
 
 __all__ = ["Loader"]

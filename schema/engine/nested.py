@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from schema.pagination import Page
-from schema.relations import IndexedLink, ListSpec
+from schema.engine.pagination import Page
+from schema.engine.relations import IndexedLink, ListSpec
 
 __all__ = ["KEYS", "LIMIT", "nested_page"]
 
