@@ -3,61 +3,54 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.context import Context
-from schema.engine.filters import ArticleFilter
-from schema.engine.ids import encode_id
-from schema.engine.loader import Loader
-from schema.engine.node import Node
-from schema.engine.ordering import ArticleOrder
-from schema.engine.pagination import Connection
-from schema.engine.relations import ROOT_LISTS
+from schema.engine import (
+    UNSET,
+    Connection,
+    DateTimeFilter,
+    Node,
+    StringFilter,
+    connection,
+    ordering,
+    to_one,
+)
+from server import models
 
 if TYPE_CHECKING:
-    from schema.users import User
+    from schema.users import User, UserFilter
 
-__all__ = ["Article", "Query"]
+__all__ = ["Article", "ArticleFilter", "ArticleOrder", "Query"]
 
-Info = strawberry.Info[Context, None]
+ArticleOrder = ordering("Article", "ID", "TITLE", "CREATED_AT")
+
+
+@strawberry.input
+class ArticleFilter:
+    title: StringFilter | None = UNSET
+    created_at: DateTimeFilter | None = UNSET
+    author: Annotated[UserFilter, strawberry.lazy("schema.users")] | None = UNSET
+    and_: list[ArticleFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[ArticleFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: ArticleFilter | None = strawberry.field(name="not", default=UNSET)
 
 
 @strawberry.type
-class Article(Node):
+class Article(Node, model=models.Article):
     title: str
     body: str
     created_at: dt.datetime
     author_id: strawberry.Private[int]
 
-    @classmethod
-    def from_row(cls, row: Any) -> Article:
-        return cls(
-            id=strawberry.ID(encode_id("Article", row.id)),
-            pk=row.id,
-            title=row.title,
-            body=row.body,
-            created_at=row.created_at,
-            author_id=row.author_id,
-        )
-
-    @strawberry.field(description="The author (many-to-one).")
-    def author(self, info: Info) -> Annotated[User, strawberry.lazy("schema.users")]:
-        return self.related(info)  # type: ignore[no-any-return]
+    author: Annotated[User, strawberry.lazy("schema.users")] = to_one(
+        models.Article.author, description="The author (many-to-one)."
+    )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def articles(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ArticleFilter | None = None,
-        order_by: list[ArticleOrder] | None = None,
-    ) -> Connection[Article]:
-        return await Loader(info).root_list(ROOT_LISTS["Article"])  # type: ignore[return-value]
+    articles: Connection[Article] = connection(
+        models.Article, order=ArticleOrder, filter=ArticleFilter
+    )

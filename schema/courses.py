@@ -2,65 +2,62 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.context import Context
-from schema.engine.filters import CourseFilter
-from schema.engine.ids import encode_id
-from schema.engine.loader import Loader
-from schema.engine.node import Node
-from schema.engine.ordering import CourseOrder
-from schema.engine.pagination import Connection
-from schema.engine.relations import ROOT_LISTS
-from schema.lists import student_list
+from schema.engine import UNSET, Connection, Node, StringFilter, connection, ordering, to_one
+from server import models
 
 if TYPE_CHECKING:
-    from schema.teachers import Teacher
+    from schema.students import Student, StudentFilter, StudentListFilter, StudentOrder
+    from schema.teachers import Teacher, TeacherFilter
 
-__all__ = ["Course", "Query"]
+__all__ = ["Course", "CourseFilter", "CourseListFilter", "CourseOrder", "Query"]
 
-Info = strawberry.Info[Context, None]
+CourseOrder = ordering("Course", "ID", "CODE", "TITLE")
+
+
+@strawberry.input
+class CourseFilter:
+    code: StringFilter | None = UNSET
+    title: StringFilter | None = UNSET
+    teacher: Annotated[TeacherFilter, strawberry.lazy("schema.teachers")] | None = UNSET
+    has_teacher: bool | None = strawberry.field(
+        default=UNSET, description="Courses with a teacher (true) or without one (false)."
+    )
+    students: Annotated[StudentListFilter, strawberry.lazy("schema.students")] | None = UNSET
+    and_: list[CourseFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[CourseFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: CourseFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input(description="Matches a student when the student's courses satisfy it.")
+class CourseListFilter:
+    some: CourseFilter | None = strawberry.field(
+        default=UNSET, description="At least one course matches."
+    )
+    none: CourseFilter | None = strawberry.field(default=UNSET, description="No course matches.")
 
 
 @strawberry.type
-class Course(Node):
+class Course(Node, model=models.Course):
     code: str
     title: str
     teacher_id: strawberry.Private[int | None]
 
-    @classmethod
-    def from_row(cls, row: Any) -> Course:
-        return cls(
-            id=strawberry.ID(encode_id("Course", row.id)),
-            pk=row.id,
-            code=row.code,
-            title=row.title,
-            teacher_id=row.teacher_id,
-        )
-
-    @strawberry.field(description="The teacher who teaches this course (many-to-one), if any.")
-    def teacher(self, info: Info) -> Annotated[Teacher, strawberry.lazy("schema.teachers")] | None:
-        return self.related(info)  # type: ignore[no-any-return]
-
-    students = strawberry.field(
-        resolver=student_list,
+    teacher: Annotated[Teacher, strawberry.lazy("schema.teachers")] | None = to_one(
+        models.Course.teacher,
+        description="The teacher who teaches this course (many-to-one), if any.",
+    )
+    students: Connection[Annotated[Student, strawberry.lazy("schema.students")]] = connection(
+        models.Course.students,
+        order=Annotated["StudentOrder", strawberry.lazy("schema.students")],
+        filter=Annotated["StudentFilter", strawberry.lazy("schema.students")],
         description="Students registered for this course (many-to-many through registrations).",
     )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def courses(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: CourseFilter | None = None,
-        order_by: list[CourseOrder] | None = None,
-    ) -> Connection[Course]:
-        return await Loader(info).root_list(ROOT_LISTS["Course"])  # type: ignore[return-value]
+    courses: Connection[Course] = connection(models.Course, order=CourseOrder, filter=CourseFilter)

@@ -2,65 +2,58 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.context import Context
-from schema.engine.filters import StudentFilter
-from schema.engine.ids import encode_id
-from schema.engine.loader import Loader
-from schema.engine.node import Node
-from schema.engine.ordering import StudentOrder
-from schema.engine.pagination import Connection
-from schema.engine.relations import ROOT_LISTS
-from schema.lists import course_list
+from schema.engine import UNSET, Connection, Node, StringFilter, connection, ordering, to_one
+from server import models
 
 if TYPE_CHECKING:
+    from schema.courses import Course, CourseFilter, CourseListFilter, CourseOrder
     from schema.users import User
 
-__all__ = ["Query", "Student"]
+__all__ = ["Query", "Student", "StudentFilter", "StudentListFilter", "StudentOrder"]
 
-Info = strawberry.Info[Context, None]
+StudentOrder = ordering("Student", "ID", "NAME", "GRADE")
+
+
+@strawberry.input
+class StudentFilter:
+    name: StringFilter | None = UNSET
+    grade: StringFilter | None = UNSET
+    courses: Annotated[CourseListFilter, strawberry.lazy("schema.courses")] | None = UNSET
+    and_: list[StudentFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[StudentFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: StudentFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input(description="Matches a course when the course's students satisfy it.")
+class StudentListFilter:
+    some: StudentFilter | None = UNSET
+    none: StudentFilter | None = UNSET
 
 
 @strawberry.type
-class Student(Node):
+class Student(Node, model=models.Student):
     name: str
     grade: str | None
     user_id: strawberry.Private[int | None]
 
-    @classmethod
-    def from_row(cls, row: Any) -> Student:
-        return cls(
-            id=strawberry.ID(encode_id("Student", row.id)),
-            pk=row.id,
-            name=row.name,
-            grade=row.grade,
-            user_id=row.user_id,
-        )
-
-    @strawberry.field(description="The user account linked to this student (one-to-one), if any.")
-    def user(self, info: Info) -> Annotated[User, strawberry.lazy("schema.users")] | None:
-        return self.related(info)  # type: ignore[no-any-return]
-
-    courses = strawberry.field(
-        resolver=course_list,
+    user: Annotated[User, strawberry.lazy("schema.users")] | None = to_one(
+        models.Student.user,
+        description="The user account linked to this student (one-to-one), if any.",
+    )
+    courses: Connection[Annotated[Course, strawberry.lazy("schema.courses")]] = connection(
+        models.Student.courses,
+        order=Annotated["CourseOrder", strawberry.lazy("schema.courses")],
+        filter=Annotated["CourseFilter", strawberry.lazy("schema.courses")],
         description="Courses this student is registered for (many-to-many through registrations).",
     )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def students(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: StudentFilter | None = None,
-        order_by: list[StudentOrder] | None = None,
-    ) -> Connection[Student]:
-        return await Loader(info).root_list(ROOT_LISTS["Student"])  # type: ignore[return-value]
+    students: Connection[Student] = connection(
+        models.Student, order=StudentOrder, filter=StudentFilter
+    )

@@ -2,55 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.context import Context
-from schema.engine.filters import TeacherFilter
-from schema.engine.ids import encode_id
-from schema.engine.loader import Loader
-from schema.engine.node import Node
-from schema.engine.ordering import TeacherOrder
-from schema.engine.pagination import Connection
-from schema.engine.relations import ROOT_LISTS
-from schema.lists import course_list
+from schema.engine import UNSET, Connection, Node, StringFilter, connection, ordering
+from server import models
 
-__all__ = ["Query", "Teacher"]
+if TYPE_CHECKING:
+    from schema.courses import Course, CourseFilter, CourseOrder
 
-Info = strawberry.Info[Context, None]
+__all__ = ["Query", "Teacher", "TeacherFilter", "TeacherOrder"]
+
+TeacherOrder = ordering("Teacher", "ID", "NAME")
+
+
+@strawberry.input
+class TeacherFilter:
+    name: StringFilter | None = UNSET
+    office: StringFilter | None = UNSET
+    and_: list[TeacherFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[TeacherFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: TeacherFilter | None = strawberry.field(name="not", default=UNSET)
 
 
 @strawberry.type
-class Teacher(Node):
+class Teacher(Node, model=models.Teacher):
     name: str
     office: str | None
 
-    @classmethod
-    def from_row(cls, row: Any) -> Teacher:
-        return cls(
-            id=strawberry.ID(encode_id("Teacher", row.id)),
-            pk=row.id,
-            name=row.name,
-            office=row.office,
-        )
-
-    courses = strawberry.field(
-        resolver=course_list, description="Courses taught by this teacher (one-to-many)."
+    courses: Connection[Annotated[Course, strawberry.lazy("schema.courses")]] = connection(
+        models.Teacher.courses,
+        order=Annotated["CourseOrder", strawberry.lazy("schema.courses")],
+        filter=Annotated["CourseFilter", strawberry.lazy("schema.courses")],
+        description="Courses taught by this teacher (one-to-many).",
     )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def teachers(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: TeacherFilter | None = None,
-        order_by: list[TeacherOrder] | None = None,
-    ) -> Connection[Teacher]:
-        return await Loader(info).root_list(ROOT_LISTS["Teacher"])  # type: ignore[return-value]
+    teachers: Connection[Teacher] = connection(
+        models.Teacher, order=TeacherOrder, filter=TeacherFilter
+    )

@@ -3,30 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from schema.context import Context
-from schema.engine.filters import UserFilter
-from schema.engine.ids import encode_id
-from schema.engine.loader import Loader
-from schema.engine.node import Node
-from schema.engine.ordering import UserOrder
-from schema.engine.pagination import Connection
-from schema.engine.relations import ROOT_LISTS
-from schema.lists import article_list, feed_list, follow_list
+from schema.engine import (
+    UNSET,
+    Connection,
+    DateTimeFilter,
+    Loader,
+    Node,
+    PageInfo,
+    StringFilter,
+    connection,
+    membership,
+    ordering,
+    to_one,
+)
+from server import models
 
 if TYPE_CHECKING:
+    from schema.articles import Article, ArticleOrder
     from schema.students import Student
 
-__all__ = ["Query", "User"]
+__all__ = ["FollowConnection", "FollowEdge", "Query", "User", "UserFilter", "UserOrder"]
 
 Info = strawberry.Info[Context, None]
+UserOrder = ordering("User", "ID", "USERNAME", "CREATED_AT")
+
+
+@strawberry.input
+class UserFilter:
+    username: StringFilter | None = UNSET
+    display_name: StringFilter | None = UNSET
+    created_at: DateTimeFilter | None = UNSET
+    and_: list[UserFilter] | None = strawberry.field(name="and", default=UNSET)
+    or_: list[UserFilter] | None = strawberry.field(name="or", default=UNSET)
+    not_: UserFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.type(description="One follow relationship: the association object, with its timestamp.")
+class FollowEdge:
+    cursor: str
+    followed_at: dt.datetime
+    node: User
 
 
 @strawberry.type
-class User(Node):
+class FollowConnection:
+    edges: list[FollowEdge]
+    nodes: list[User]
+    page_info: PageInfo
+    total_count: int
+
+
+# A follow's own column, shown on the edges of both lists and the order they list in.
+_FOLLOWED_AT = {"followed_at": models.Follow.created_at}
+_NEWEST_FIRST = ("followed_at", "id")
+
+
+@strawberry.type
+class User(Node, model=models.User):
     username: str
     display_name: str
     created_at: dt.datetime
@@ -34,61 +72,54 @@ class User(Node):
         description="Whether this user may manage the catalog (students, courses, teachers)."
     )
 
-    @classmethod
-    def from_row(cls, row: Any) -> User:
-        return cls(
-            id=strawberry.ID(encode_id("User", row.id)),
-            pk=row.id,
-            username=row.username,
-            display_name=row.display_name,
-            created_at=row.created_at,
-            is_admin=row.is_admin,
-        )
-
-    @strawberry.field(description="The student profile linked to this user (one-to-one), if any.")
-    def student(self, info: Info) -> Annotated[Student, strawberry.lazy("schema.students")] | None:
-        return self.related(info)  # type: ignore[no-any-return]
-
-    articles = strawberry.field(
-        resolver=article_list,
+    student: Annotated[Student, strawberry.lazy("schema.students")] | None = to_one(
+        models.User.student,
+        description="The student profile linked to this user (one-to-one), if any.",
+    )
+    articles: Connection[Annotated[Article, strawberry.lazy("schema.articles")]] = connection(
+        models.User.articles,
+        order=Annotated["ArticleOrder", strawberry.lazy("schema.articles")],
+        default_order=("created_at", "id"),
+        descending=True,
         description="Articles written by this user (one-to-many), newest first by default.",
     )
-    followers = strawberry.field(
-        resolver=follow_list,
+    followers: FollowConnection = connection(
+        models.User.followers,
+        default_order=_NEWEST_FIRST,
+        descending=True,
+        edge=_FOLLOWED_AT,
         description="Users who follow this user; each edge says when they started.",
     )
-    following = strawberry.field(
-        resolver=follow_list, description="Users this user follows; each edge says when it started."
+    following: FollowConnection = connection(
+        models.User.following,
+        default_order=_NEWEST_FIRST,
+        descending=True,
+        edge=_FOLLOWED_AT,
+        description="Users this user follows; each edge says when it started.",
     )
-
-    @strawberry.field(description="Whether this user follows the user with the given ID.")
-    def is_following(self, info: Info, user_id: strawberry.ID) -> bool:
-        return self.related(info)  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Whether the user with the given ID follows this user.")
-    def is_followed_by(self, info: Info, user_id: strawberry.ID) -> bool:
-        return self.related(info)  # type: ignore[no-any-return]
-
-    feed = strawberry.field(
-        resolver=feed_list,
+    is_following: bool = membership(
+        models.User.following,
+        argument="user_id",
+        description="Whether this user follows the user with the given ID.",
+    )
+    is_followed_by: bool = membership(
+        models.User.followers,
+        argument="user_id",
+        description="Whether the user with the given ID follows this user.",
+    )
+    # Not a relationship of its own: the articles of the users this user follows.
+    feed: Connection[Annotated[Article, strawberry.lazy("schema.articles")]] = connection(
+        models.User.following,
+        models.User.articles,
+        default_order=("created_at", "id"),
+        descending=True,
         description="Articles by the users this user follows (not its own), newest first.",
     )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def users(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: UserFilter | None = None,
-        order_by: list[UserOrder] | None = None,
-    ) -> Connection[User]:
-        return await Loader(info).root_list(ROOT_LISTS["User"])  # type: ignore[return-value]
+    users: Connection[User] = connection(models.User, order=UserOrder, filter=UserFilter)
 
     @strawberry.field(description="The signed-in user, or null.")
     async def viewer(self, info: Info) -> User | None:

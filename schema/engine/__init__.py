@@ -4,12 +4,30 @@ It reads the query document (``selection``), plans each list's page
 (``pagination``, ``nested``, ``filters``, ``ordering``), runs the plan in as
 few statements as the document has relationship fields (``loader``) and
 answers cached documents the short way (``execution``, ``compiled``), within
-the request's limits (``limits``, ``timeout``, ``caching``). It imports the
-runtime below it (``server``) and nothing of the domain modules above it.
+the request's limits (``limits``, ``timeout``, ``caching``). What a
+relationship reads comes from the ORM mapper (``relations``); the domain
+types declare their fields with ``connection``, ``to_one`` and
+``membership``. It imports the runtime below it (``server``) and nothing of
+the domain modules above it.
 """
 
+from schema.engine.fields import connection, membership, to_one
+from schema.engine.filters import UNSET, DateTimeFilter, StringFilter
 from schema.engine.loader import Loader
 from schema.engine.node import Node
-from schema.engine.pagination import Connection
+from schema.engine.ordering import ordering
+from schema.engine.pagination import Connection, PageInfo
 
-__all__ = ["Connection", "Loader", "Node"]
+__all__ = [
+    "UNSET",
+    "Connection",
+    "DateTimeFilter",
+    "Loader",
+    "Node",
+    "PageInfo",
+    "StringFilter",
+    "connection",
+    "membership",
+    "ordering",
+    "to_one",
+]

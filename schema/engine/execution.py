@@ -49,7 +49,7 @@ from strawberry.types.field import StrawberryField
 
 import schema.engine.compiled as compiled
 from schema.engine.node import Node
-from schema.engine.relations import RELATIONS
+from schema.engine.relations import is_related
 from schema.engine.timeout import RequestTimeoutError, past_budget
 
 __all__ = ["ExecutionContext"]
@@ -80,7 +80,7 @@ class _Plan:
         if definition.is_basic_field and is_leaf_type(named):
             self.attribute = definition.python_name
             self.leaf = named
-        self.loaded = definition.name in RELATIONS.get(parent_type.name, {})
+        self.loaded = is_related(definition)
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 
-__all__ = [
-    "ArticleOrder",
-    "ArticleOrderField",
-    "CourseOrder",
-    "CourseOrderField",
-    "OrderDirection",
-    "StudentOrder",
-    "StudentOrderField",
-    "TeacherOrder",
-    "TeacherOrderField",
-    "UserOrder",
-    "UserOrderField",
-]
+__all__ = ["OrderDirection", "ordering"]
 
 
 @strawberry.enum
@@ -27,65 +16,16 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-@strawberry.enum
-class StudentOrderField(Enum):
-    ID = "ID"
-    NAME = "NAME"
-    GRADE = "GRADE"
+def ordering(type_name: str, *fields: str) -> Any:
+    """The ``<type_name>Order`` input: a ``<type_name>OrderField`` and a direction.
 
-
-@strawberry.enum
-class CourseOrderField(Enum):
-    ID = "ID"
-    CODE = "CODE"
-    TITLE = "TITLE"
-
-
-@strawberry.enum
-class TeacherOrderField(Enum):
-    ID = "ID"
-    NAME = "NAME"
-
-
-@strawberry.enum
-class UserOrderField(Enum):
-    ID = "ID"
-    USERNAME = "USERNAME"
-    CREATED_AT = "CREATED_AT"
-
-
-@strawberry.enum
-class ArticleOrderField(Enum):
-    ID = "ID"
-    TITLE = "TITLE"
-    CREATED_AT = "CREATED_AT"
-
-
-@strawberry.input
-class StudentOrder:
-    field: StudentOrderField
-    direction: OrderDirection = OrderDirection.ASC
-
-
-@strawberry.input
-class CourseOrder:
-    field: CourseOrderField
-    direction: OrderDirection = OrderDirection.ASC
-
-
-@strawberry.input
-class TeacherOrder:
-    field: TeacherOrderField
-    direction: OrderDirection = OrderDirection.ASC
-
-
-@strawberry.input
-class UserOrder:
-    field: UserOrderField
-    direction: OrderDirection = OrderDirection.ASC
-
-
-@strawberry.input
-class ArticleOrder:
-    field: ArticleOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    Each field names the column of that name (``CREATED_AT``: ``created_at``).
+    """
+    members: Any = Enum(f"{type_name}OrderField", {name: name for name in fields})  # type: ignore[misc]
+    field_enum = strawberry.enum(members)
+    namespace = {
+        "__module__": __name__,
+        "__annotations__": {"field": field_enum, "direction": OrderDirection},
+        "direction": OrderDirection.ASC,
+    }
+    return strawberry.input(type(f"{type_name}Order", (), namespace))

@@ -1,95 +1,61 @@
-"""What every relationship field of the schema reads, described as data.
+"""What a relationship field reads, described as data the loader turns into SQL.
 
-The loader turns these descriptions into batched SQL: one statement per
-field of the query document, whatever the number of parent rows.
+The descriptions are derived from the ORM mapper (``schema.engine.mapper``)
+the first time a field is used, and kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, FromClause, Table
+from sqlalchemy import ColumnElement, FromClause, Table
 from sqlalchemy.sql.selectable import NamedFromClause
+from strawberry.types.field import StrawberryField
 
+from schema.engine.node import public_columns
 from schema.engine.pagination import SortKey
-from server.models import (
-    Article,
-    Course,
-    Follow,
-    Student,
-    Teacher,
-    User,
-    UTCDateTime,
-    registrations,
-)
+from server.models import UTCDateTime
 
 __all__ = [
-    "RELATIONS",
-    "ROOT_LISTS",
-    "FollowCheck",
+    "RELATED",
     "IndexedLink",
     "ListSpec",
+    "Membership",
     "NodeSpec",
+    "Relation",
     "ToOne",
+    "is_related",
+    "key_of",
 ]
-
-
-_PRIVATE_COLUMNS = frozenset({"password_hash", "token_version"})
 
 
 @dataclass(frozen=True)
 class NodeSpec:
-    """A node type: its table, the columns ``orderBy`` may name and its filter."""
+    """A node type: its name, its model and its table."""
 
     type_name: str
+    model: type[Any]
     table: Table
-    order_fields: Mapping[str, str]
-    filter_type: str
 
     @property
-    def columns(self) -> list[Column[Any]]:
-        """The columns a node is built from; secrets stay in the database."""
-        return [c for c in self.table.c if c.name not in _PRIVATE_COLUMNS]
+    def columns(self) -> list[Any]:
+        return public_columns(self.table)
 
     def sort_key(self, field: str, *, descending: bool) -> SortKey:
-        column = self.table.c[self.order_fields[field]]
-        return SortKey(
-            name=field.lower(),
-            column=column,
-            descending=descending,
-            nullable=bool(column.nullable),
-            is_time=isinstance(column.type, UTCDateTime),
-        )
+        """The key of an ``orderBy`` field: the column of that name."""
+        return key_of(field.lower(), self.table.c[field.lower()], descending=descending)
 
 
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-STUDENT = NodeSpec(
-    "Student", _table(Student), {"ID": "id", "NAME": "name", "GRADE": "grade"}, "StudentFilter"
-)
-COURSE = NodeSpec(
-    "Course", _table(Course), {"ID": "id", "CODE": "code", "TITLE": "title"}, "CourseFilter"
-)
-TEACHER = NodeSpec("Teacher", _table(Teacher), {"ID": "id", "NAME": "name"}, "TeacherFilter")
-USER = NodeSpec(
-    "User",
-    _table(User),
-    {"ID": "id", "USERNAME": "username", "CREATED_AT": "created_at"},
-    "UserFilter",
-)
-ARTICLE = NodeSpec(
-    "Article",
-    _table(Article),
-    {"ID": "id", "TITLE": "title", "CREATED_AT": "created_at"},
-    "ArticleFilter",
-)
-NODES = {spec.type_name: spec for spec in (STUDENT, COURSE, TEACHER, USER, ARTICLE)}
+def key_of(name: str, column: ColumnElement[Any], *, descending: bool) -> SortKey:
+    return SortKey(
+        name=name,
+        column=column,
+        descending=descending,
+        nullable=bool(getattr(column, "nullable", False)),
+        is_time=isinstance(column.type, UTCDateTime),
+    )
 
 
 @dataclass(frozen=True)
@@ -168,121 +134,33 @@ class ToOne:
 
 
 @dataclass(frozen=True)
-class FollowCheck:
-    """Whether a follow joins the parent (``parent``) and the argument user (``other``)."""
+class Membership:
+    """Whether a link joins the parent (``parent``) and the argument's node (``other``)."""
 
     parent: ColumnElement[int]
     other: ColumnElement[int]
+    other_type: str
 
 
-def _ascending(node: NodeSpec) -> tuple[SortKey, ...]:
-    return (node.sort_key("ID", descending=False),)
+Spec = ListSpec | ToOne | Membership
+# The key of a relationship field's ``Relation`` in its Strawberry field's metadata.
+RELATED = "campus.related"
 
 
-def _newest_first(node: NodeSpec) -> tuple[SortKey, ...]:
-    return (node.sort_key("CREATED_AT", descending=True), node.sort_key("ID", descending=True))
+class Relation:
+    """A declared relationship field; its spec is derived on first use, then kept."""
+
+    def __init__(self, derive: Callable[[str], Spec]) -> None:
+        self._derive = derive
+        self._spec: Spec | None = None
+
+    def spec(self, name: str) -> Spec:
+        """The spec, ``name`` being the field's ``Type.field``."""
+        if self._spec is None:
+            self._spec = self._derive(name)
+        return self._spec
 
 
-def _root(node: NodeSpec) -> ListSpec:
-    return ListSpec(f"Query.{node.type_name.lower()}s", node, _ascending(node), node.table)
-
-
-ROOT_LISTS = {spec.node.type_name: spec for spec in map(_root, NODES.values())}
-
-_reg = registrations.alias("link")
-_follows = _table(Follow)
-_follow_link = _follows.alias("link")
-_users = USER.table
-
-
-def _follow_list(name: str, listed: ColumnElement[int], parent: ColumnElement[int]) -> ListSpec:
-    followed_at = _follow_link.c.created_at
-    order = (
-        SortKey("followedAt", followed_at, descending=True, is_time=True),
-        SortKey("id", _users.c.id, descending=True),
-    )
-    return ListSpec(
-        name,
-        USER,
-        order,
-        _users.join(_follow_link, listed == _users.c.id),
-        parent,
-        edge_columns={"followed_at": followed_at},
-        link=IndexedLink(_follow_link, listed, (followed_at, listed)),
-    )
-
-
-def _by_id(table: NamedFromClause, member: ColumnElement[int]) -> IndexedLink:
-    return IndexedLink(table, member, (member,))
-
-
-RELATIONS: dict[str, dict[str, ListSpec | ToOne | FollowCheck]] = {
-    "Student": {
-        "user": ToOne(USER, _users.c.id, "user_id"),
-        "courses": ListSpec(
-            "Student.courses",
-            COURSE,
-            _ascending(COURSE),
-            COURSE.table.join(_reg, _reg.c.course_id == COURSE.table.c.id),
-            _reg.c.student_id,
-            link=_by_id(_reg, _reg.c.course_id),
-        ),
-    },
-    "Course": {
-        "teacher": ToOne(TEACHER, TEACHER.table.c.id, "teacher_id"),
-        "students": ListSpec(
-            "Course.students",
-            STUDENT,
-            _ascending(STUDENT),
-            STUDENT.table.join(_reg, _reg.c.student_id == STUDENT.table.c.id),
-            _reg.c.course_id,
-            link=_by_id(_reg, _reg.c.student_id),
-        ),
-    },
-    "Teacher": {
-        "courses": ListSpec(
-            "Teacher.courses",
-            COURSE,
-            _ascending(COURSE),
-            COURSE.table,
-            COURSE.table.c.teacher_id,
-            link=_by_id(COURSE.table, COURSE.table.c.id),
-        ),
-    },
-    "User": {
-        "student": ToOne(STUDENT, STUDENT.table.c.user_id, "pk"),
-        "articles": ListSpec(
-            "User.articles",
-            ARTICLE,
-            _newest_first(ARTICLE),
-            ARTICLE.table,
-            ARTICLE.table.c.author_id,
-            link=IndexedLink(
-                ARTICLE.table,
-                ARTICLE.table.c.id,
-                (ARTICLE.table.c.created_at, ARTICLE.table.c.id),
-            ),
-        ),
-        "followers": _follow_list(
-            "User.followers", _follow_link.c.follower_id, _follow_link.c.followed_id
-        ),
-        "following": _follow_list(
-            "User.following", _follow_link.c.followed_id, _follow_link.c.follower_id
-        ),
-        "isFollowing": FollowCheck(_follows.c.follower_id, _follows.c.followed_id),
-        "isFollowedBy": FollowCheck(_follows.c.followed_id, _follows.c.follower_id),
-        # The feed merges many authors' articles: no index has its order.
-        "feed": ListSpec(
-            "User.feed",
-            ARTICLE,
-            _newest_first(ARTICLE),
-            ARTICLE.table.join(
-                _follow_link, _follow_link.c.followed_id == ARTICLE.table.c.author_id
-            ),
-            _follow_link.c.follower_id,
-        ),
-    },
-    "Article": {
-        "author": ToOne(USER, _users.c.id, "author_id"),
-    },
-}
+def is_related(field: StrawberryField) -> bool:
+    """Whether the loader fills this field (a relationship below the root)."""
+    return RELATED in field.metadata
