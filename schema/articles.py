@@ -1,9 +1,9 @@
-"""Articles: many-to-one with their author."""
+"""Articles, many-to-one with their author: written by the viewer, changed by the author."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -14,17 +14,20 @@ from schema.engine import (
     Node,
     StringFilter,
     connection,
-    ordering,
+    order_input,
     to_one,
 )
+from schema.payloads import DeleteInput, DeletePayload, UserError
+from schema.writing import Info, decode, delete_node, given, node_payload, signed_in, write
 from server import models
+from server.services import articles
 
 if TYPE_CHECKING:
     from schema.users import User, UserFilter
 
-__all__ = ["Article", "ArticleFilter", "ArticleOrder", "Query"]
+__all__ = ["Article", "ArticleFilter", "ArticleOrder", "ArticlePayload", "Mutation", "Query"]
 
-ArticleOrder = ordering("Article", "ID", "TITLE", "CREATED_AT")
+ArticleOrder = order_input("Article", "ID", "TITLE", "CREATED_AT")
 
 
 @strawberry.input
@@ -53,4 +56,68 @@ class Article(Node, model=models.Article):
 class Query:
     articles: Connection[Article] = connection(
         models.Article, order=ArticleOrder, filter=ArticleFilter
+    )
+
+
+@strawberry.input
+class CreateArticleInput:
+    title: str
+    body: str
+
+
+@strawberry.input
+class UpdateArticleInput:
+    id: strawberry.ID
+    title: str | None = strawberry.UNSET
+    body: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class ArticlePayload:
+    article: Article | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def _create_article(info: Info, input: CreateArticleInput) -> ArticlePayload:
+    async def change() -> Any:
+        actor = await signed_in(info)
+        return await write(
+            info,
+            lambda session: articles.create_article(
+                session, actor, title=input.title, body=input.body
+            ),
+        )
+
+    return await node_payload(info, ArticlePayload, Article, change())
+
+
+async def _update_article(info: Info, input: UpdateArticleInput) -> ArticlePayload:
+    async def change() -> Any:
+        actor = await signed_in(info)
+        pk = decode("Article", input.id, "id")
+        return await write(
+            info,
+            lambda session: articles.update_article(
+                session, actor, pk, title=given(input.title), body=given(input.body)
+            ),
+        )
+
+    return await node_payload(info, ArticlePayload, Article, change())
+
+
+async def _delete_article(info: Info, input: DeleteInput) -> DeletePayload:
+    return await delete_node(info, "Article", input.id, articles.delete_article)
+
+
+@strawberry.type
+class Mutation:
+    create_article = strawberry.mutation(
+        resolver=_create_article, description="Write an article as the viewer."
+    )
+    update_article = strawberry.mutation(
+        resolver=_update_article,
+        description="Only the author (or an admin) may update or delete an article.",
+    )
+    delete_article = strawberry.mutation(
+        resolver=_delete_article, description="Delete an article (its author, or an admin)."
     )

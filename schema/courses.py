@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from schema.engine import UNSET, Connection, Node, StringFilter, connection, ordering, to_one
+from schema.engine import UNSET, Connection, Node, StringFilter, connection, order_input, to_one
+from schema.payloads import DeleteInput, DeletePayload, UserError
+from schema.writing import Info, admin, decode, delete_node, given, node_payload, or_none, write
 from server import models
+from server.services import catalog
 
 if TYPE_CHECKING:
     from schema.students import Student, StudentFilter, StudentListFilter, StudentOrder
     from schema.teachers import Teacher, TeacherFilter
 
-__all__ = ["Course", "CourseFilter", "CourseListFilter", "CourseOrder", "Query"]
+__all__ = [
+    "Course",
+    "CourseFilter",
+    "CourseListFilter",
+    "CourseOrder",
+    "CoursePayload",
+    "Mutation",
+    "Query",
+]
 
-CourseOrder = ordering("Course", "ID", "CODE", "TITLE")
+CourseOrder = order_input("Course", "ID", "CODE", "TITLE")
 
 
 @strawberry.input
@@ -61,3 +72,72 @@ class Course(Node, model=models.Course):
 @strawberry.type
 class Query:
     courses: Connection[Course] = connection(models.Course, order=CourseOrder, filter=CourseFilter)
+
+
+@strawberry.input
+class CreateCourseInput:
+    code: str
+    title: str
+    teacher_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateCourseInput:
+    id: strawberry.ID
+    code: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CoursePayload:
+    course: Course | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def _create_course(info: Info, input: CreateCourseInput) -> CoursePayload:
+    async def change() -> Any:
+        await admin(info)
+        teacher = or_none(input.teacher_id)
+        teacher_id = None if teacher is None else decode("Teacher", teacher, "teacher_id")
+        return await write(
+            info,
+            lambda session: catalog.create_course(
+                session, code=input.code, title=input.title, teacher_id=teacher_id
+            ),
+        )
+
+    return await node_payload(info, CoursePayload, Course, change())
+
+
+async def _update_course(info: Info, input: UpdateCourseInput) -> CoursePayload:
+    async def change() -> Any:
+        await admin(info)
+        pk = decode("Course", input.id, "id")
+        return await write(
+            info,
+            lambda session: catalog.update_course(
+                session, pk, code=given(input.code), title=given(input.title)
+            ),
+        )
+
+    return await node_payload(info, CoursePayload, Course, change())
+
+
+async def _delete_course(info: Info, input: DeleteInput) -> DeletePayload:
+    return await delete_node(
+        info, "Course", input.id, lambda s, _, pk: catalog.delete_course(s, pk), who=admin
+    )
+
+
+@strawberry.type
+class Mutation:
+    create_course = strawberry.mutation(
+        resolver=_create_course, description="Create a course, with a teacher or none (admin)."
+    )
+    update_course = strawberry.mutation(
+        resolver=_update_course,
+        description="Change a course; fields left out stay as they are (admin).",
+    )
+    delete_course = strawberry.mutation(
+        resolver=_delete_course, description="Delete a course with its registrations (admin)."
+    )

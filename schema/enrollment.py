@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schema.courses import Course
-from schema.payloads import CoursePayload, StudentPayload, UserError
-from schema.students import Student
+from schema.courses import Course, CoursePayload
+from schema.payloads import UserError
+from schema.students import Student, StudentPayload
 from schema.writing import (
     Info,
     admin,
     attach,
     decode,
     decode_each,
+    node_payload,
     or_none,
     signed_in,
     user_errors,
@@ -108,57 +109,48 @@ async def _withdraw_student(info: Info, input: EnrollmentInput) -> EnrollmentPay
 
 
 async def _set_student_courses(info: Info, input: SetStudentCoursesInput) -> StudentPayload:
-    try:
+    async def change() -> Any:
         await admin(info)
         student_id = decode("Student", input.student_id, "student_id")
         course_ids = decode_each("Course", input.course_ids, "course_ids")
-        row = await write(
+        return await write(
             info,
             lambda session: enrollment.set_courses(
                 session, student_id=student_id, course_ids=course_ids
             ),
         )
-    except ServiceError as error:
-        return StudentPayload(user_errors=user_errors(error))
-    student = Student.from_row(row)
-    await attach(info, student=student)
-    return StudentPayload(student=student)
+
+    return await node_payload(info, StudentPayload, Student, change())
 
 
 async def _assign_teacher(info: Info, input: AssignTeacherInput) -> CoursePayload:
-    try:
+    async def change() -> Any:
         await admin(info)
         course_id = decode("Course", input.course_id, "course_id")
         teacher = or_none(input.teacher_id)
         teacher_id = None if teacher is None else decode("Teacher", teacher, "teacher_id")
-        row = await write(
+        return await write(
             info,
             lambda session: enrollment.assign_teacher(
                 session, course_id=course_id, teacher_id=teacher_id
             ),
         )
-    except ServiceError as error:
-        return CoursePayload(user_errors=user_errors(error))
-    course = Course.from_row(row)
-    await attach(info, course=course)
-    return CoursePayload(course=course)
+
+    return await node_payload(info, CoursePayload, Course, change())
 
 
 async def _link_student_user(info: Info, input: LinkStudentUserInput) -> StudentPayload:
-    try:
+    async def change() -> Any:
         await admin(info)
         student_id = decode("Student", input.student_id, "student_id")
         user = or_none(input.user_id)
         user_id = None if user is None else decode("User", user, "user_id")
-        row = await write(
+        return await write(
             info,
             lambda session: enrollment.link_user(session, student_id=student_id, user_id=user_id),
         )
-    except ServiceError as error:
-        return StudentPayload(user_errors=user_errors(error))
-    student = Student.from_row(row)
-    await attach(info, student=student)
-    return StudentPayload(student=student)
+
+    return await node_payload(info, StudentPayload, Student, change())
 
 
 @strawberry.type

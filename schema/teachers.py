@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from schema.engine import UNSET, Connection, Node, StringFilter, connection, ordering
+from schema.engine import UNSET, Connection, Node, StringFilter, connection, order_input
+from schema.payloads import DeleteInput, DeletePayload, UserError
+from schema.writing import Info, admin, decode, delete_node, given, node_payload, or_none, write
 from server import models
+from server.services import catalog
 
 if TYPE_CHECKING:
     from schema.courses import Course, CourseFilter, CourseOrder
 
-__all__ = ["Query", "Teacher", "TeacherFilter", "TeacherOrder"]
+__all__ = ["Mutation", "Query", "Teacher", "TeacherFilter", "TeacherOrder", "TeacherPayload"]
 
-TeacherOrder = ordering("Teacher", "ID", "NAME")
+TeacherOrder = order_input("Teacher", "ID", "NAME")
 
 
 @strawberry.input
@@ -43,4 +46,71 @@ class Teacher(Node, model=models.Teacher):
 class Query:
     teachers: Connection[Teacher] = connection(
         models.Teacher, order=TeacherOrder, filter=TeacherFilter
+    )
+
+
+@strawberry.input
+class CreateTeacherInput:
+    name: str
+    office: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateTeacherInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    office: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class TeacherPayload:
+    teacher: Teacher | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def _create_teacher(info: Info, input: CreateTeacherInput) -> TeacherPayload:
+    async def change() -> Any:
+        await admin(info)
+        return await write(
+            info,
+            lambda session: catalog.create_teacher(
+                session, name=input.name, office=or_none(input.office)
+            ),
+        )
+
+    return await node_payload(info, TeacherPayload, Teacher, change())
+
+
+async def _update_teacher(info: Info, input: UpdateTeacherInput) -> TeacherPayload:
+    async def change() -> Any:
+        await admin(info)
+        pk = decode("Teacher", input.id, "id")
+        return await write(
+            info,
+            lambda session: catalog.update_teacher(
+                session, pk, name=given(input.name), office=given(input.office)
+            ),
+        )
+
+    return await node_payload(info, TeacherPayload, Teacher, change())
+
+
+async def _delete_teacher(info: Info, input: DeleteInput) -> DeletePayload:
+    return await delete_node(
+        info, "Teacher", input.id, lambda s, _, pk: catalog.delete_teacher(s, pk), who=admin
+    )
+
+
+@strawberry.type
+class Mutation:
+    create_teacher = strawberry.mutation(
+        resolver=_create_teacher, description="Create a teacher (admin)."
+    )
+    update_teacher = strawberry.mutation(
+        resolver=_update_teacher,
+        description="Change a teacher; fields left out stay as they are (admin).",
+    )
+    delete_teacher = strawberry.mutation(
+        resolver=_delete_teacher,
+        description="Delete a teacher; its courses are left without one (admin).",
     )

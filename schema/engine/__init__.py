@@ -15,7 +15,7 @@ from schema.engine.fields import connection, membership, to_one
 from schema.engine.filters import UNSET, DateTimeFilter, StringFilter
 from schema.engine.loader import Loader
 from schema.engine.node import Node
-from schema.engine.ordering import ordering
+from schema.engine.ordering import order_input
 from schema.engine.pagination import Connection, PageInfo
 
 __all__ = [
@@ -28,6 +28,6 @@ __all__ = [
     "StringFilter",
     "connection",
     "membership",
-    "ordering",
+    "order_input",
     "to_one",
 ]

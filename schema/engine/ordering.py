@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-__all__ = ["OrderDirection", "ordering"]
+__all__ = ["OrderDirection", "order_input"]
 
 
 @strawberry.enum
@@ -16,7 +16,7 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-def ordering(type_name: str, *fields: str) -> Any:
+def order_input(type_name: str, *fields: str) -> Any:
     """The ``<type_name>Order`` input: a ``<type_name>OrderField`` and a direction.
 
     Each field names the column of that name (``CREATED_AT``: ``created_at``).

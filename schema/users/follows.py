@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.payloads import UserError
-from schema.users import User
+from schema.users.types import User
 from schema.writing import Info, attach, decode, signed_in, user_errors, write
 from server.services import follows
 from server.services.errors import ServiceError

@@ -18,7 +18,7 @@ from schema.engine import (
     StringFilter,
     connection,
     membership,
-    ordering,
+    order_input,
     to_one,
 )
 from server import models
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["FollowConnection", "FollowEdge", "Query", "User", "UserFilter", "UserOrder"]
 
 Info = strawberry.Info[Context, None]
-UserOrder = ordering("User", "ID", "USERNAME", "CREATED_AT")
+UserOrder = order_input("User", "ID", "USERNAME", "CREATED_AT")
 
 
 @strawberry.input
