@@ -8,7 +8,16 @@ import strawberry
 
 from schema.engine import UNSET, Connection, Node, StringFilter, connection, order_input, to_one
 from schema.payloads import DeleteInput, DeletePayload, UserError
-from schema.writing import Info, admin, decode, delete_node, given, node_payload, or_none, write
+from schema.writing import (
+    Info,
+    admin,
+    decode,
+    decode_optional,
+    delete_node,
+    given,
+    node_payload,
+    write,
+)
 from server import models
 from server.services import catalog
 
@@ -97,8 +106,7 @@ class CoursePayload:
 async def _create_course(info: Info, input: CreateCourseInput) -> CoursePayload:
     async def change() -> Any:
         await admin(info)
-        teacher = or_none(input.teacher_id)
-        teacher_id = None if teacher is None else decode("Teacher", teacher, "teacher_id")
+        teacher_id = decode_optional("Teacher", input.teacher_id, "teacher_id")
         return await write(
             info,
             lambda session: catalog.create_course(

@@ -13,17 +13,15 @@ from schema.students import Student, StudentPayload
 from schema.writing import (
     Info,
     admin,
-    attach,
     decode,
     decode_each,
+    decode_optional,
+    link_payload,
     node_payload,
-    or_none,
     signed_in,
-    user_errors,
     write,
 )
 from server.services import enrollment
-from server.services.errors import ServiceError
 from server.services.permissions import Actor
 
 __all__ = ["Mutation"]
@@ -85,19 +83,17 @@ async def _change_link(
     info: Info, input: EnrollmentInput, change: _LinkChange
 ) -> EnrollmentPayload:
     """Enroll or withdraw: a signed-in user for its own student, an admin for anyone's."""
-    try:
+
+    async def link() -> Any:
         actor = await signed_in(info)
         student_id = decode("Student", input.student_id, "student_id")
         course_id = decode("Course", input.course_id, "course_id")
-        link = await write(
+        return await write(
             info,
             lambda session: change(session, actor, student_id=student_id, course_id=course_id),
         )
-    except ServiceError as error:
-        return EnrollmentPayload(user_errors=user_errors(error))
-    student, course = Student.from_row(link.student), Course.from_row(link.course)
-    await attach(info, student=student, course=course)
-    return EnrollmentPayload(student=student, course=course, changed=link.changed)
+
+    return await link_payload(info, EnrollmentPayload, link(), student=Student, course=Course)
 
 
 async def _enroll_student(info: Info, input: EnrollmentInput) -> EnrollmentPayload:
@@ -127,8 +123,7 @@ async def _assign_teacher(info: Info, input: AssignTeacherInput) -> CoursePayloa
     async def change() -> Any:
         await admin(info)
         course_id = decode("Course", input.course_id, "course_id")
-        teacher = or_none(input.teacher_id)
-        teacher_id = None if teacher is None else decode("Teacher", teacher, "teacher_id")
+        teacher_id = decode_optional("Teacher", input.teacher_id, "teacher_id")
         return await write(
             info,
             lambda session: enrollment.assign_teacher(
@@ -143,8 +138,7 @@ async def _link_student_user(info: Info, input: LinkStudentUserInput) -> Student
     async def change() -> Any:
         await admin(info)
         student_id = decode("Student", input.student_id, "student_id")
-        user = or_none(input.user_id)
-        user_id = None if user is None else decode("User", user, "user_id")
+        user_id = decode_optional("User", input.user_id, "user_id")
         return await write(
             info,
             lambda session: enrollment.link_user(session, student_id=student_id, user_id=user_id),

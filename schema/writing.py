@@ -32,8 +32,10 @@ __all__ = [
     "attach",
     "decode",
     "decode_each",
+    "decode_optional",
     "delete_node",
     "given",
+    "link_payload",
     "node_payload",
     "or_none",
     "read",
@@ -113,6 +115,12 @@ def decode(type_name: str, global_id: str, *field: str) -> int:
     return pk
 
 
+def decode_optional(type_name: str, global_id: str | None, field: str) -> int | None:
+    """The primary key of an optional input ID: left out or null is None."""
+    value = or_none(global_id)
+    return None if value is None else decode(type_name, value, field)
+
+
 def decode_each(type_name: str, global_ids: Sequence[str], field: str) -> list[int]:
     """The primary keys of a list of IDs; a bad one is NOT_FOUND by its index."""
     return [decode(type_name, global_id, field, str(i)) for i, global_id in enumerate(global_ids)]
@@ -162,6 +170,22 @@ async def node_payload(
     field = node_class.__strawberry_definition__.name.lower()  # type: ignore[attr-defined]
     await attach(info, **{field: node})
     return payload(**{field: node})
+
+
+async def link_payload(
+    info: Info, payload: Callable[..., P], change: Awaitable[Any], **nodes: type[Node]
+) -> P:
+    """The payload of a link made or removed: its two nodes, by field, and ``changed``.
+
+    ``change`` authorizes, decodes and writes, and returns the rows by field.
+    """
+    try:
+        result = await change
+    except ServiceError as error:
+        return payload(user_errors=user_errors(error))
+    built = {field: cls.from_row(getattr(result, field)) for field, cls in nodes.items()}
+    await attach(info, **built)
+    return payload(**built, changed=result.changed)
 
 
 async def delete_node(
