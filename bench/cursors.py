@@ -1,6 +1,6 @@
 """The wire format of the campus server's keyset cursors, for the comparison servers.
 
-It mirrors ``schema.pagination`` (base64 of ``[list, order, values]``) so that
+It mirrors ``schema.engine.pagination`` (base64 of ``[list, order, values]``) so that
 the naive and floor servers can answer with byte-identical cursors; the
 warm-up comparison in the benchmark checks that they do.
 """

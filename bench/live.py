@@ -32,7 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from bench.servers import ServerSpec, serve
-from schema.ids import encode_id
+from schema.engine.ids import encode_id
 from server.auth import Tokens
 from server.config import Settings
 from server.dataset import NO_PASSWORD

@@ -55,7 +55,7 @@ class Context:
     hub: Hub | None = None
     close_socket: Callable[[int, str], None] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # The operation's time budget while it runs (see ``schema.timeout``).
+    # The operation's time budget while it runs (see ``schema.engine.timeout``).
     timeout: asyncio.Timeout | None = None
     _session: AsyncSession | None = None
     _ended: bool = False

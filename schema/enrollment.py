@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schema.courses import Course
-from schema.payloads import CoursePayload, StudentPayload, UserError
-from schema.students import Student
+from schema.courses import Course, CoursePayload
+from schema.payloads import UserError
+from schema.students import Student, StudentPayload
 from schema.writing import (
     Info,
     admin,
-    attach,
     decode,
     decode_each,
-    or_none,
+    decode_optional,
+    link_payload,
+    node_payload,
     signed_in,
-    user_errors,
     write,
 )
 from server.services import enrollment
-from server.services.errors import ServiceError
 from server.services.permissions import Actor
 
 __all__ = ["Mutation"]
@@ -84,19 +83,17 @@ async def _change_link(
     info: Info, input: EnrollmentInput, change: _LinkChange
 ) -> EnrollmentPayload:
     """Enroll or withdraw: a signed-in user for its own student, an admin for anyone's."""
-    try:
+
+    async def link() -> Any:
         actor = await signed_in(info)
         student_id = decode("Student", input.student_id, "student_id")
         course_id = decode("Course", input.course_id, "course_id")
-        link = await write(
+        return await write(
             info,
             lambda session: change(session, actor, student_id=student_id, course_id=course_id),
         )
-    except ServiceError as error:
-        return EnrollmentPayload(user_errors=user_errors(error))
-    student, course = Student.from_row(link.student), Course.from_row(link.course)
-    await attach(info, student=student, course=course)
-    return EnrollmentPayload(student=student, course=course, changed=link.changed)
+
+    return await link_payload(info, EnrollmentPayload, link(), student=Student, course=Course)
 
 
 async def _enroll_student(info: Info, input: EnrollmentInput) -> EnrollmentPayload:
@@ -108,57 +105,46 @@ async def _withdraw_student(info: Info, input: EnrollmentInput) -> EnrollmentPay
 
 
 async def _set_student_courses(info: Info, input: SetStudentCoursesInput) -> StudentPayload:
-    try:
+    async def change() -> Any:
         await admin(info)
         student_id = decode("Student", input.student_id, "student_id")
         course_ids = decode_each("Course", input.course_ids, "course_ids")
-        row = await write(
+        return await write(
             info,
             lambda session: enrollment.set_courses(
                 session, student_id=student_id, course_ids=course_ids
             ),
         )
-    except ServiceError as error:
-        return StudentPayload(user_errors=user_errors(error))
-    student = Student.from_row(row)
-    await attach(info, student=student)
-    return StudentPayload(student=student)
+
+    return await node_payload(info, StudentPayload, Student, change())
 
 
 async def _assign_teacher(info: Info, input: AssignTeacherInput) -> CoursePayload:
-    try:
+    async def change() -> Any:
         await admin(info)
         course_id = decode("Course", input.course_id, "course_id")
-        teacher = or_none(input.teacher_id)
-        teacher_id = None if teacher is None else decode("Teacher", teacher, "teacher_id")
-        row = await write(
+        teacher_id = decode_optional("Teacher", input.teacher_id, "teacher_id")
+        return await write(
             info,
             lambda session: enrollment.assign_teacher(
                 session, course_id=course_id, teacher_id=teacher_id
             ),
         )
-    except ServiceError as error:
-        return CoursePayload(user_errors=user_errors(error))
-    course = Course.from_row(row)
-    await attach(info, course=course)
-    return CoursePayload(course=course)
+
+    return await node_payload(info, CoursePayload, Course, change())
 
 
 async def _link_student_user(info: Info, input: LinkStudentUserInput) -> StudentPayload:
-    try:
+    async def change() -> Any:
         await admin(info)
         student_id = decode("Student", input.student_id, "student_id")
-        user = or_none(input.user_id)
-        user_id = None if user is None else decode("User", user, "user_id")
-        row = await write(
+        user_id = decode_optional("User", input.user_id, "user_id")
+        return await write(
             info,
             lambda session: enrollment.link_user(session, student_id=student_id, user_id=user_id),
         )
-    except ServiceError as error:
-        return StudentPayload(user_errors=user_errors(error))
-    student = Student.from_row(row)
-    await attach(info, student=student)
-    return StudentPayload(student=student)
+
+    return await node_payload(info, StudentPayload, Student, change())
 
 
 @strawberry.type

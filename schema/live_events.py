@@ -18,9 +18,9 @@ import strawberry
 
 from schema.context import Context
 from schema.courses import Course
-from schema.ids import encode_id
-from schema.loader import Loader
-from schema.node import Node
+from schema.engine.ids import encode_id
+from schema.engine.loader import Loader
+from schema.engine.node import Node
 from schema.students import Student
 from schema.users import User
 from server.live import LiveEvent

@@ -10,9 +10,9 @@ from __future__ import annotations
 import strawberry
 
 from schema.context import Context
+from schema.engine.loader import Loader
+from schema.engine.node import Node
 from schema.errors import BadUserInputError
-from schema.loader import Loader
-from schema.node import Node
 
 __all__ = ["Query"]
 

@@ -1,4 +1,4 @@
-"""What mutations answer: user errors, and the payloads several domains share."""
+"""What mutations answer: user errors, and the deletion every domain shares."""
 
 from __future__ import annotations
 
@@ -6,19 +6,7 @@ import enum
 
 import strawberry
 
-from schema.courses import Course
-from schema.students import Student
-from schema.teachers import Teacher
-
-__all__ = [
-    "CoursePayload",
-    "DeleteInput",
-    "DeletePayload",
-    "StudentPayload",
-    "TeacherPayload",
-    "UserError",
-    "UserErrorCode",
-]
+__all__ = ["DeleteInput", "DeletePayload", "UserError", "UserErrorCode"]
 
 
 @strawberry.enum
@@ -63,22 +51,4 @@ class DeletePayload:
     deleted_id: strawberry.ID | None = strawberry.field(
         default=None, description="The ID that was deleted, or null when nothing was."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class StudentPayload:
-    student: Student | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class CoursePayload:
-    course: Course | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class TeacherPayload:
-    teacher: Teacher | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

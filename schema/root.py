@@ -7,28 +7,15 @@ import datetime as dt
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema import (
-    accounts,
-    article_mutations,
-    articles,
-    catalog_mutations,
-    courses,
-    enrollment,
-    follows,
-    nodes,
-    students,
-    subscriptions,
-    teachers,
-    users,
-)
-from schema.caching import ParserCache, ValidationCache
+from schema import articles, courses, enrollment, nodes, students, subscriptions, teachers, users
+from schema.engine.caching import ParserCache, ValidationCache
+from schema.engine.execution import ExecutionContext
+from schema.engine.limits import QueryLimits
+from schema.engine.timeout import RequestTimeout
 from schema.errors import Schema
-from schema.execution import ExecutionContext
 from schema.extensions import RequestScope
 from schema.introspection import IntrospectionSwitch
-from schema.limits import QueryLimits
 from schema.scalars import DateTime
-from schema.timeout import RequestTimeout
 
 __all__ = ["schema"]
 
@@ -40,11 +27,13 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (
-        catalog_mutations.Mutation,
+        students.Mutation,
+        courses.Mutation,
+        teachers.Mutation,
         enrollment.Mutation,
-        accounts.Mutation,
-        follows.Mutation,
-        article_mutations.Mutation,
+        users.accounts.Mutation,
+        users.follows.Mutation,
+        articles.Mutation,
     ),
 )
 

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from schema.articles import Article
 from schema.context import Context
+from schema.engine.ids import decode_id_of
 from schema.errors import BadUserInputError, UnauthenticatedError
-from schema.ids import decode_id_of
 from schema.live_events import EnrollmentEvent, FollowEvent, shared_node
 from server.live import Hub, LiveEvent, SlowConsumerError, Subscriber, Topic
 from server.models import Base, Course, Event, Follow, Student, User

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.context import Context
+from schema.engine import Loader, Node
+from schema.engine.ids import decode_id_of, encode_id
 from schema.errors import UnauthenticatedError
-from schema.ids import decode_id_of
-from schema.loader import Loader
-from schema.node import Node
-from schema.payloads import UserError, UserErrorCode
+from schema.payloads import DeletePayload, UserError, UserErrorCode
 from server.services.checks import KEEP, Keep
 from server.services.errors import ServiceError, not_found
 from server.services.permissions import Actor, require_admin
@@ -33,7 +32,11 @@ __all__ = [
     "attach",
     "decode",
     "decode_each",
+    "decode_optional",
+    "delete_node",
     "given",
+    "link_payload",
+    "node_payload",
     "or_none",
     "read",
     "signed_in",
@@ -43,6 +46,7 @@ __all__ = [
 
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 async def signed_in(info: Info) -> Actor:
@@ -111,6 +115,12 @@ def decode(type_name: str, global_id: str, *field: str) -> int:
     return pk
 
 
+def decode_optional(type_name: str, global_id: str | None, field: str) -> int | None:
+    """The primary key of an optional input ID: left out or null is None."""
+    value = or_none(global_id)
+    return None if value is None else decode(type_name, value, field)
+
+
 def decode_each(type_name: str, global_ids: Sequence[str], field: str) -> list[int]:
     """The primary keys of a list of IDs; a bad one is NOT_FOUND by its index."""
     return [decode(type_name, global_id, field, str(i)) for i, global_id in enumerate(global_ids)]
@@ -143,3 +153,54 @@ async def attach(info: Info, **nodes: Node) -> None:
     loader = Loader(info)
     for field, node in nodes.items():
         await loader.attach(type(node).__name__, [node], field)
+
+
+async def node_payload(
+    info: Info, payload: Callable[..., P], node_class: type[Node], change: Awaitable[Any]
+) -> P:
+    """The payload of a change to one node, under the field named as its type (``student``).
+
+    ``change`` authorizes, decodes and writes, and returns the node's row.
+    """
+    try:
+        row = await change
+    except ServiceError as error:
+        return payload(user_errors=user_errors(error))
+    node = node_class.from_row(row)
+    field = node_class.__strawberry_definition__.name.lower()  # type: ignore[attr-defined]
+    await attach(info, **{field: node})
+    return payload(**{field: node})
+
+
+async def link_payload(
+    info: Info, payload: Callable[..., P], change: Awaitable[Any], **nodes: type[Node]
+) -> P:
+    """The payload of a link made or removed: its two nodes, by field, and ``changed``.
+
+    ``change`` authorizes, decodes and writes, and returns the rows by field.
+    """
+    try:
+        result = await change
+    except ServiceError as error:
+        return payload(user_errors=user_errors(error))
+    built = {field: cls.from_row(getattr(result, field)) for field, cls in nodes.items()}
+    await attach(info, **built)
+    return payload(**built, changed=result.changed)
+
+
+async def delete_node(
+    info: Info,
+    type_name: str,
+    global_id: str,
+    delete: Callable[[AsyncSession, Actor, int], Awaitable[None]],
+    *,
+    who: Callable[[Info], Awaitable[Actor]] = signed_in,
+) -> DeletePayload:
+    """Delete what ``global_id`` names, as the viewer ``who`` requires (``admin``, ...)."""
+    try:
+        actor = await who(info)
+        pk = decode(type_name, global_id, "id")
+        await write(info, lambda session: delete(session, actor, pk))
+    except ServiceError as error:
+        return DeletePayload(user_errors=user_errors(error))
+    return DeletePayload(deleted_id=strawberry.ID(encode_id(type_name, pk)))

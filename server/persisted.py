@@ -30,7 +30,7 @@ __all__ = ["Document", "DocumentRefusedError", "DocumentStore", "cached", "sha25
 logger = logging.getLogger(__name__)
 
 # Documents clients register are kept only up to the length the parse cache
-# keeps (schema/caching.py): a client cannot make the server hold on to more.
+# keeps (schema/engine/caching.py): a client cannot make the server hold on to more.
 MAX_AUTOMATIC_LENGTH = 20_000
 MEMORY_SIZE = 1_024
 REFRESH_SECONDS = 60.0

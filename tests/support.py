@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schema.ids import encode_id
+from schema.engine.ids import encode_id
 from server.app import create_app
 from server.config import Settings
 from server.dataset import Sizes

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schema import articles, compiled, courses, root, students, teachers, users
+from schema import articles, courses, root, students, teachers, users
+from schema.engine import compiled
 from server.config import Settings
 from server.db import Database
 from tests.support import load_dataset

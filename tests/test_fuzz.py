@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schema.ids import encode_id
+from schema.engine.ids import encode_id
 from schema.root import schema
 from tests.support import GraphQLClient, load_dataset
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schema.ids import decode_id
+from schema.engine.ids import decode_id
 from server.config import Settings
 from server.db import Database
 from server.models import Article, Follow, Student, User

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Course, Student, Teacher, registrations
@@ -73,16 +73,7 @@ async def update_student(
 
 async def delete_student(session: AsyncSession, student_id: int) -> None:
     """Delete the student; one REMOVED event for each registration it had."""
-    student = await fetch_for_delete(session, Student, student_id, ("id",))
-    courses = await session.scalars(
-        select(registrations.c.course_id)
-        .where(registrations.c.student_id == student_id)
-        .order_by(registrations.c.course_id)
-    )
-    pairs = [(student_id, course_id) for course_id in courses]
-    await session.delete(student)
-    await session.flush()
-    await events.links_changed(session, events.REMOVED, pairs)
+    await _delete_registered(session, Student, student_id, registrations.c.student_id)
 
 
 async def create_course(
@@ -124,16 +115,7 @@ async def update_course(
 
 async def delete_course(session: AsyncSession, course_id: int) -> None:
     """Delete the course; one REMOVED event for each registration it had."""
-    course = await fetch_for_delete(session, Course, course_id, ("id",))
-    students = await session.scalars(
-        select(registrations.c.student_id)
-        .where(registrations.c.course_id == course_id)
-        .order_by(registrations.c.student_id)
-    )
-    pairs = [(student_id, course_id) for student_id in students]
-    await session.delete(course)
-    await session.flush()
-    await events.links_changed(session, events.REMOVED, pairs)
+    await _delete_registered(session, Course, course_id, registrations.c.course_id)
 
 
 async def create_teacher(session: AsyncSession, *, name: str, office: str | None) -> Teacher:
@@ -168,6 +150,26 @@ async def update_teacher(
 async def delete_teacher(session: AsyncSession, teacher_id: int) -> None:
     await session.delete(await fetch(session, Teacher, teacher_id, ("id",)))
     await session.flush()
+
+
+async def _delete_registered(
+    session: AsyncSession, model: type[Student | Course], pk: int, key: Column[int]
+) -> None:
+    """Delete the row whose registrations hold ``pk`` in ``key``; the registrations go too.
+
+    The registrations' (student, course) pairs are read first, for their events.
+    """
+    row = await fetch_for_delete(session, model, pk, ("id",))
+    link = registrations.c
+    pairs = await session.execute(
+        select(link.student_id, link.course_id)
+        .where(key == pk)
+        .order_by(link.student_id, link.course_id)
+    )
+    removed = [(student_id, course_id) for student_id, course_id in pairs]
+    await session.delete(row)
+    await session.flush()
+    await events.links_changed(session, events.REMOVED, removed)
 
 
 async def _code_free(session: AsyncSession, code: str, course_id: int | None) -> None:

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
@@ -23,14 +23,9 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from schema.errors import BadUserInputError
 
-if TYPE_CHECKING:
-    from schema.users import User
-
 __all__ = [
     "Connection",
     "Edge",
-    "FollowConnection",
-    "FollowEdge",
     "Page",
     "PageInfo",
     "SortKey",
@@ -59,21 +54,6 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     nodes: list[NodeT]
-    page_info: PageInfo
-    total_count: int
-
-
-@strawberry.type(description="One follow relationship: the association object, with its timestamp.")
-class FollowEdge:
-    cursor: str
-    followed_at: dt.datetime
-    node: Annotated[User, strawberry.lazy("schema.users")]
-
-
-@strawberry.type
-class FollowConnection:
-    edges: list[FollowEdge]
-    nodes: list[Annotated[User, strawberry.lazy("schema.users")]]
     page_info: PageInfo
     total_count: int
 

@@ -20,21 +20,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Integer, String
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.lazy_type import LazyType
+from strawberry.utils.str_converters import to_camel_case
 
-from server.models import Article, Course, Student, Teacher, User
-
-__all__ = [
-    "ArticleFilter",
-    "CourseFilter",
-    "CourseListFilter",
-    "DateTimeFilter",
-    "StringFilter",
-    "StudentFilter",
-    "StudentListFilter",
-    "TeacherFilter",
-    "UserFilter",
-    "compile_filter",
-]
+__all__ = ["UNSET", "DateTimeFilter", "StringFilter", "compile_filter"]
 
 UNSET: Any = strawberry.UNSET
 
@@ -58,73 +48,6 @@ class DateTimeFilter:
     gte: dt.datetime | None = UNSET
     lt: dt.datetime | None = UNSET
     lte: dt.datetime | None = UNSET
-
-
-@strawberry.input
-class TeacherFilter:
-    name: StringFilter | None = UNSET
-    office: StringFilter | None = UNSET
-    and_: list[TeacherFilter] | None = strawberry.field(name="and", default=UNSET)
-    or_: list[TeacherFilter] | None = strawberry.field(name="or", default=UNSET)
-    not_: TeacherFilter | None = strawberry.field(name="not", default=UNSET)
-
-
-@strawberry.input(description="Matches a student when the student's courses satisfy it.")
-class CourseListFilter:
-    some: CourseFilter | None = strawberry.field(
-        default=UNSET, description="At least one course matches."
-    )
-    none: CourseFilter | None = strawberry.field(default=UNSET, description="No course matches.")
-
-
-@strawberry.input
-class StudentFilter:
-    name: StringFilter | None = UNSET
-    grade: StringFilter | None = UNSET
-    courses: CourseListFilter | None = UNSET
-    and_: list[StudentFilter] | None = strawberry.field(name="and", default=UNSET)
-    or_: list[StudentFilter] | None = strawberry.field(name="or", default=UNSET)
-    not_: StudentFilter | None = strawberry.field(name="not", default=UNSET)
-
-
-@strawberry.input(description="Matches a course when the course's students satisfy it.")
-class StudentListFilter:
-    some: StudentFilter | None = UNSET
-    none: StudentFilter | None = UNSET
-
-
-@strawberry.input
-class CourseFilter:
-    code: StringFilter | None = UNSET
-    title: StringFilter | None = UNSET
-    teacher: TeacherFilter | None = UNSET
-    has_teacher: bool | None = strawberry.field(
-        default=UNSET, description="Courses with a teacher (true) or without one (false)."
-    )
-    students: StudentListFilter | None = UNSET
-    and_: list[CourseFilter] | None = strawberry.field(name="and", default=UNSET)
-    or_: list[CourseFilter] | None = strawberry.field(name="or", default=UNSET)
-    not_: CourseFilter | None = strawberry.field(name="not", default=UNSET)
-
-
-@strawberry.input
-class UserFilter:
-    username: StringFilter | None = UNSET
-    display_name: StringFilter | None = UNSET
-    created_at: DateTimeFilter | None = UNSET
-    and_: list[UserFilter] | None = strawberry.field(name="and", default=UNSET)
-    or_: list[UserFilter] | None = strawberry.field(name="or", default=UNSET)
-    not_: UserFilter | None = strawberry.field(name="not", default=UNSET)
-
-
-@strawberry.input
-class ArticleFilter:
-    title: StringFilter | None = UNSET
-    created_at: DateTimeFilter | None = UNSET
-    author: UserFilter | None = UNSET
-    and_: list[ArticleFilter] | None = strawberry.field(name="and", default=UNSET)
-    or_: list[ArticleFilter] | None = strawberry.field(name="or", default=UNSET)
-    not_: ArticleFilter | None = strawberry.field(name="not", default=UNSET)
 
 
 # ------------------------------------------------------------------ compiling
@@ -204,6 +127,8 @@ def _among_default(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
 
 Predicate = ColumnElement[bool]
 Compiler = Callable[[Any], Predicate]
+# By filter input and model: what each field of the input compiles to.
+_COMPILERS: dict[tuple[type[Any], type[Any]], dict[str, Compiler]] = {}
 
 
 def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Compiler:
@@ -247,14 +172,17 @@ def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
     return compile_
 
 
-def _some_none(relationship: InstrumentedAttribute[Any], target: str) -> Compiler:
+def _some_none(
+    relationship: InstrumentedAttribute[Any], target: type[Any], model: type[Any]
+) -> Compiler:
     """``some``/``none`` of a many-to-many relationship, through its association table."""
     link = relationship.property
     [(key, link_key)] = link.synchronize_pairs
     linked = link.secondary.join(link.target, link.secondaryjoin)
 
     def linked_to_match(spec: Mapping[str, Any]) -> Predicate:
-        return _Among(key, select(link_key).select_from(linked).where(compile_filter(target, spec)))
+        matches = compile_filter(target, model, spec)
+        return _Among(key, select(link_key).select_from(linked).where(matches))
 
     def compile_(spec: Mapping[str, Any]) -> Predicate:
         clauses: list[Predicate] = []
@@ -267,55 +195,65 @@ def _some_none(relationship: InstrumentedAttribute[Any], target: str) -> Compile
     return compile_
 
 
-def _has(relationship: InstrumentedAttribute[Any], target: str) -> Compiler:
-    return lambda spec: relationship.has(compile_filter(target, spec))
+def _has(relationship: InstrumentedAttribute[Any], target: type[Any], model: type[Any]) -> Compiler:
+    return lambda spec: relationship.has(compile_filter(target, model, spec))
 
 
-_FILTERS: dict[str, dict[str, Compiler]] = {
-    "StudentFilter": {
-        "name": _string(Student.name),
-        "grade": _string(Student.grade, nullable=True),
-        "courses": _some_none(Student.courses, "CourseFilter"),
-    },
-    "CourseFilter": {
-        "code": _string(Course.code),
-        "title": _string(Course.title),
-        "teacher": _has(Course.teacher, "TeacherFilter"),
-        "hasTeacher": lambda value: (
-            Course.teacher_id.is_not(None) if value else Course.teacher_id.is_(None)
-        ),
-        "students": _some_none(Course.students, "StudentFilter"),
-    },
-    "TeacherFilter": {
-        "name": _string(Teacher.name),
-        "office": _string(Teacher.office, nullable=True),
-    },
-    "UserFilter": {
-        "username": _string(User.username),
-        "displayName": _string(User.display_name),
-        "createdAt": _datetime(User.created_at),
-    },
-    "ArticleFilter": {
-        "title": _string(Article.title),
-        "createdAt": _datetime(Article.created_at),
-        "author": _has(Article.author, "UserFilter"),
-    },
-}
+def _present(relationship: InstrumentedAttribute[Any]) -> Compiler:
+    [column] = relationship.property.local_columns
+    return lambda value: column.is_not(None) if value else column.is_(None)
 
 
-def compile_filter(filter_type: str, spec: Mapping[str, Any]) -> Predicate:
-    """One SQL predicate for a filter value; keys are ANDed, nulls ignored."""
-    fields = _FILTERS[filter_type]
+def _input_type(annotation: Any) -> Any:
+    while isinstance(annotation, StrawberryOptional | StrawberryList):
+        annotation = annotation.of_type
+    return annotation.resolve_type() if isinstance(annotation, LazyType) else annotation
+
+
+def _compiler(model: type[Any], name: str, kind: Any) -> Compiler:
+    """What a filter field compiles to, by its type: a column's, or a relationship's."""
+    if kind is StringFilter:
+        return _string(getattr(model, name), nullable=bool(model.__table__.c[name].nullable))
+    if kind is DateTimeFilter:
+        return _datetime(getattr(model, name))
+    if kind is bool and name.startswith("has_"):  # has_<to-one>: whether it is set
+        return _present(getattr(model, name.removeprefix("has_")))
+    relationship = getattr(model, name)
+    target = relationship.property.mapper.class_
+    inner = {f.python_name: f for f in kind.__strawberry_definition__.fields}
+    if inner.keys() == {"some", "none"}:  # a to-many: some or none of its nodes match
+        return _some_none(relationship, _input_type(inner["some"].type), target)
+    return _has(relationship, kind, target)
+
+
+def _compilers(filter_class: type[Any], model: type[Any]) -> dict[str, Compiler]:
+    """A filter input's fields (by GraphQL name) and what each compiles to on ``model``."""
+    compilers = _COMPILERS.get((filter_class, model))
+    if compilers is not None:
+        return compilers
+    compilers = _COMPILERS[filter_class, model] = {}
+    for field in filter_class.__strawberry_definition__.fields:
+        name = field.graphql_name or to_camel_case(field.python_name)
+        if name not in ("and", "or", "not"):
+            compilers[name] = _compiler(model, field.python_name, _input_type(field.type))
+    return compilers
+
+
+def compile_filter(filter_class: type[Any], model: type[Any], spec: Mapping[str, Any]) -> Predicate:
+    """One SQL predicate for a filter value on ``model``; keys are ANDed, nulls ignored."""
+    fields = _compilers(filter_class, model)
     clauses: list[Predicate] = []
     for key, value in spec.items():
         if value is None:
             continue
         if key == "and":
-            clauses.append(and_(true(), *(compile_filter(filter_type, item) for item in value)))
+            items = (compile_filter(filter_class, model, item) for item in value)
+            clauses.append(and_(true(), *items))
         elif key == "or":
-            clauses.append(or_(false(), *(compile_filter(filter_type, item) for item in value)))
+            items = (compile_filter(filter_class, model, item) for item in value)
+            clauses.append(or_(false(), *items))
         elif key == "not":
-            clauses.append(not_(compile_filter(filter_type, value)))
+            clauses.append(not_(compile_filter(filter_class, model, value)))
         else:
             clauses.append(fields[key](value))
     return and_(true(), *clauses)

@@ -42,8 +42,8 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from graphql.language import Lexer
 from strawberry.extensions import SchemaExtension
 
-from schema.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.context import Context
+from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from server.config import Settings
 
 __all__ = ["QueryLimits", "QueryTooComplexError"]

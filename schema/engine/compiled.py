@@ -47,9 +47,9 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 
-from schema import node
-from schema.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
-from schema.relations import RELATIONS
+import schema.engine.node as node
+from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
+from schema.engine.relations import is_related
 
 __all__ = ["Unusual", "root_plan"]
 
@@ -237,7 +237,7 @@ class _Compiler:
         if field is None or not isinstance(definition, StrawberryField):
             raise _Uncovered
         complete = self.value(field.type, fields)
-        if name in RELATIONS.get(parent.name, {}):
+        if is_related(definition):
             loaded_key = id(first)
 
             def loaded(value: Any) -> Any:

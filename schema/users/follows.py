@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.payloads import UserError
-from schema.users import User
-from schema.writing import Info, attach, decode, signed_in, user_errors, write
+from schema.users.types import User
+from schema.writing import Info, decode, link_payload, signed_in, write
 from server.services import follows
-from server.services.errors import ServiceError
 from server.services.permissions import Actor
 
 __all__ = ["Mutation"]
@@ -41,15 +40,12 @@ class _Change(Protocol):
 
 
 async def _change(info: Info, input: FollowInput, change: _Change) -> FollowPayload:
-    try:
+    async def link() -> Any:
         actor = await signed_in(info)
         user_id = decode("User", input.user_id, "user_id")
-        result = await write(info, lambda session: change(session, actor, user_id=user_id))
-    except ServiceError as error:
-        return FollowPayload(user_errors=user_errors(error))
-    follower, followed = User.from_row(result.follower), User.from_row(result.followed)
-    await attach(info, follower=follower, followed=followed)
-    return FollowPayload(follower=follower, followed=followed, changed=result.changed)
+        return await write(info, lambda session: change(session, actor, user_id=user_id))
+
+    return await link_payload(info, FollowPayload, link(), follower=User, followed=User)
 
 
 async def _follow(info: Info, input: FollowInput) -> FollowPayload:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.ids import encode_id
 from schema.payloads import DeleteInput, DeletePayload, UserError
-from schema.users import User
+from schema.users.types import User
 from schema.writing import (
     Info,
     attach,
-    decode,
+    delete_node,
     given,
     or_none,
     read,
@@ -143,13 +142,7 @@ async def _change_password(info: Info, input: ChangePasswordInput) -> AuthPayloa
 
 
 async def _delete_user(info: Info, input: DeleteInput) -> DeletePayload:
-    try:
-        actor = await signed_in(info)
-        pk = decode("User", input.id, "id")
-        await write(info, lambda session: accounts.delete_user(session, actor, pk))
-    except ServiceError as error:
-        return DeletePayload(user_errors=user_errors(error))
-    return DeletePayload(deleted_id=strawberry.ID(encode_id("User", pk)))
+    return await delete_node(info, "User", input.id, accounts.delete_user)
 
 
 async def _rehash(info: Info, user: UserRow, password: str) -> UserRow:

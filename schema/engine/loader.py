@@ -3,58 +3,38 @@
 A root resolver hands its field to the loader, which walks the selection set
 level by level. Each relationship field of the document costs one statement
 for all parents at its level (plus one per selected ``totalCount``); nested
-pages are cut per parent inside SQL (see ``schema.nested``), so a ``first: n``
+pages are cut per parent inside SQL (see ``schema.engine.nested``), so a ``first: n``
 reads at most n+1 rows per parent. Resolvers below the root only read what
 the loader attached to their parent object.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLOutputType, get_named_type
-from sqlalchemy import ColumnElement, Integer, Select, String, any_, bindparam, func, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from graphql import get_named_type
+from sqlalchemy import Select
 from sqlalchemy.engine import Row
-from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.context import Context
-from schema.filters import compile_filter
-from schema.ids import decode_id, decode_id_of
-from schema.nested import KEYS, LIMIT, nested_page
-from schema.node import Node
-from schema.pagination import (
-    Connection,
-    Edge,
-    FollowConnection,
-    FollowEdge,
-    Page,
-    PageInfo,
-    parse_page,
+from schema.engine.ids import decode_id, decode_id_of
+from schema.engine.node import Node
+from schema.engine.pagination import Page, PageInfo, parse_page
+from schema.engine.relations import (
+    ListSpec,
+    Membership,
+    Relation,
+    ToOne,
 )
-from schema.relations import NODES, RELATIONS, FollowCheck, ListSpec, NodeSpec, ToOne
-from schema.selection import Document, Field
+from schema.engine.selection import Document, Field
+from schema.engine.statements import KEYS, Statements
+from schema.engine.typemap import named, node_of, origin, relations
 from server.db import count_rows
 
 __all__ = ["Loader"]
-
-if TYPE_CHECKING:
-    from schema.users import User
-
-AnyConnection = Connection[Any] | FollowConnection
-
-# Statements by shape (see ``Loader._statement``).
-_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
-
-
-def _named(gql_type: GraphQLOutputType) -> GraphQLObjectType:
-    named = get_named_type(gql_type)
-    assert isinstance(named, GraphQLObjectType)
-    return named
 
 
 class Loader:
@@ -71,10 +51,13 @@ class Loader:
         self.field = Field(raw.field_name, tuple(raw.field_nodes))
         self.parent_type = raw.parent_type.name
         self._classes: dict[str, Any] = {}
+        self._sql = Statements(sqlite=self._context.database.is_sqlite)
 
     # ------------------------------------------------------------- root fields
 
-    async def root_list(self, spec: ListSpec) -> AnyConnection:
+    async def root_list(self, relation: Relation) -> Any:
+        spec = relation.spec(f"{self.parent_type}.{self.field.name}")
+        assert isinstance(spec, ListSpec)
         args = self.doc.arguments(self.parent_type, self.field)
         [connection] = await self._context.exclusive(
             lambda: self._lists(self.parent_type, spec, self.field, args, None)
@@ -85,14 +68,21 @@ class Loader:
         """The nodes the IDs name, in order; None for any malformed or unknown ID."""
         wanted: dict[str, set[int]] = defaultdict(set)
         decoded = [decode_id(global_id) for global_id in global_ids]
+        specs = {
+            item[0]: node_of(self.doc.schema.get_type(item[0]))
+            for item in decoded
+            if item is not None
+        }
         for item in decoded:
-            if item is not None and item[0] in NODES:
+            if item is not None and specs[item[0]] is not None:
                 wanted[item[0]].add(item[1])
         found: dict[tuple[str, int], Node] = {}
 
         async def load() -> None:
             for type_name, pks in wanted.items():
-                rows = await self._fetch(self._by_id(NODES[type_name]), {KEYS: self._keys(pks)})
+                spec = specs[type_name]
+                assert spec is not None
+                rows = await self._fetch(self._sql.by_id(spec), {KEYS: self._sql.keys(pks)})
                 objects = [self._build(type_name, row) for row in rows]
                 found.update(((type_name, obj.pk), obj) for obj in objects)
                 await self.populate(type_name, objects, [self.field])
@@ -112,7 +102,7 @@ class Loader:
             await self._context.exclusive(load)
 
     def _own_fields(self) -> list[Field]:
-        return_type = _named(self._info._raw_info.return_type)
+        return_type = named(self._info._raw_info.return_type)
         return self.doc.collect(return_type.name, self.field.selection_sets())
 
     # ------------------------------------------------------------------ levels
@@ -121,18 +111,18 @@ class Loader:
         self, type_name: str, objects: Sequence[Node], fields: Iterable[Field]
     ) -> None:
         """Load every relationship field that ``fields`` select on ``objects``."""
-        relations = RELATIONS[type_name]
+        related = relations(self.doc.object_type(type_name))
         for sub in self.doc.collect_fields_of(type_name, fields):
-            relation = relations.get(sub.name)
-            if relation is None:
+            if sub.name not in related:
                 continue
+            relation = related[sub.name].spec(f"{type_name}.{sub.name}")
             args = self.doc.arguments(type_name, sub)
             if isinstance(relation, ListSpec):
                 values: Sequence[Any] = await self._lists(type_name, relation, sub, args, objects)
             elif isinstance(relation, ToOne):
                 values = await self._to_one(relation, sub, objects)
             else:
-                values = await self._follow_check(relation, args, objects)
+                values = await self._membership(relation, args, objects)
             for obj, value in zip(objects, values, strict=True):
                 for node in sub.nodes:
                     obj.loaded[id(node)] = value
@@ -144,7 +134,7 @@ class Loader:
         field: Field,
         args: dict[str, Any],
         parents: Sequence[Node] | None,
-    ) -> list[AnyConnection]:
+    ) -> list[Any]:
         """One connection per parent (or the root's one), all read in one statement."""
         settings = self._context.settings
         page = parse_page(
@@ -154,9 +144,13 @@ class Loader:
             default_size=settings.default_page_size,
             max_size=settings.max_page_size,
         )
+        field_def = self.doc.object_type(parent_type).fields[field.name]
         filter_value = args.get("filter")
-        connection_type = _named(self.doc.object_type(parent_type).fields[field.name].type)
-        edge_type = _named(connection_type.fields["edges"].type).name
+        if filter_value:
+            filter_type = get_named_type(field_def.args["filter"].type)
+            filter_value = (origin(filter_type), filter_value)
+        connection_type = named(field_def.type)
+        edge_type = named(connection_type.fields["edges"].type).name
         selected = self.doc.collect(connection_type.name, field.selection_sets())
         edge_fields = self.doc.collect_fields_of(
             edge_type, [f for f in selected if f.name == "edges"]
@@ -169,15 +163,16 @@ class Loader:
         counts: dict[Any, int] = {}
         if keys:
             parent_keys = None if parents is None else keys
-            statement, params = self._page_statement(spec, page, filter_value, parent_keys)
+            statement, params = self._sql.page(spec, page, filter_value, parent_keys)
             for row in await self._fetch(statement, params):
                 pages[None if parents is None else row.link_parent].append(row)
             if any(f.name == "totalCount" for f in selected):
                 counts = await self._counts(spec, filter_value, parent_keys)
 
+        classes = (origin(connection_type), origin(named(connection_type.fields["edges"].type)))
         by_key = {
             key: self._connection(
-                spec, page, pages[key], counts.get(key, 0), want_edges, want_cursors
+                spec, page, classes, pages[key], counts.get(key, 0), want_edges, want_cursors
             )
             for key in keys
         }
@@ -196,11 +191,12 @@ class Loader:
         self,
         spec: ListSpec,
         page: Page,
+        classes: tuple[Any, Any],
         fetched: list[Row[Any]],
         total: int,
         want_edges: bool,
         want_cursors: bool,
-    ) -> AnyConnection:
+    ) -> Any:
         """One parent's page; edges (and inner cursors) only when the document selects them."""
         rows, has_next, has_previous = page.window(fetched)
         # Cursors cost a JSON dump each: make the inner ones only when asked for.
@@ -217,25 +213,20 @@ class Loader:
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         )
-        if spec.edge_columns:
-            users = cast("list[User]", nodes)
-            follow_edges = (
-                [
-                    FollowEdge(cursor=cursor, followed_at=row.followed_at, node=user)
-                    for cursor, row, user in zip(cursors, rows, users, strict=True)
-                ]
-                if want_edges
-                else []
-            )
-            return FollowConnection(
-                edges=follow_edges, nodes=users, page_info=page_info, total_count=total
-            )
+        connection_class, edge_class = classes
         edges = (
-            [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
+            [
+                edge_class(
+                    cursor=cursor,
+                    node=node,
+                    **{name: getattr(row, name) for name in spec.edge_columns},
+                )
+                for cursor, row, node in zip(cursors, rows, nodes, strict=True)
+            ]
             if want_edges
             else []
         )
-        return Connection(edges=edges, nodes=nodes, page_info=page_info, total_count=total)
+        return connection_class(edges=edges, nodes=nodes, page_info=page_info, total_count=total)
 
     async def _to_one(
         self, relation: ToOne, field: Field, parents: Sequence[Node]
@@ -243,142 +234,31 @@ class Loader:
         keys = {getattr(p, relation.parent_attr) for p in parents} - {None}
         found: dict[Any, Node] = {}
         if keys:
-            stmt = self._statement(
-                ("to_one", id(relation)),
-                lambda: select(*relation.node.columns, relation.key.label("link_key")).where(
-                    self._in(relation.key)
-                ),
-            )
-            rows = await self._fetch(stmt, {KEYS: self._keys(keys)})
+            rows = await self._fetch(self._sql.to_one(relation), {KEYS: self._sql.keys(keys)})
             found = {row.link_key: self._build(relation.node.type_name, row) for row in rows}
             await self.populate(relation.node.type_name, list(found.values()), [field])
         return [found.get(getattr(p, relation.parent_attr)) for p in parents]
 
-    async def _follow_check(
-        self, relation: FollowCheck, args: dict[str, Any], parents: Sequence[Node]
+    async def _membership(
+        self, relation: Membership, args: dict[str, Any], parents: Sequence[Node]
     ) -> list[bool]:
-        other = decode_id_of("User", args["userId"])
+        [argument] = args.values()
+        other = decode_id_of(relation.other_type, argument)
         if other is None or not parents:
             return [False] * len(parents)
-        stmt = self._statement(
-            ("follow_check", id(relation)),
-            lambda: select(relation.parent).where(
-                relation.other == bindparam("other"), self._in(relation.parent)
-            ),
-        )
-        rows = await self._fetch(stmt, {"other": other, KEYS: self._keys(p.pk for p in parents)})
+        params = {"other": other, KEYS: self._sql.keys(p.pk for p in parents)}
+        rows = await self._fetch(self._sql.membership(relation), params)
         hits = {row[0] for row in rows}
         return [p.pk in hits for p in parents]
-
-    # --------------------------------------------------------------------- SQL
-
-    def _page_statement(
-        self, spec: ListSpec, page: Page, filter_value: Any, keys: list[Any] | None
-    ) -> tuple[Select[Any], dict[str, Any]]:
-        """The page (of every parent's page), and the values it binds."""
-        bounds, params = page.bounds()
-        params[LIMIT] = page.size + 1
-        per_parent = keys is not None and spec.parent is not None
-        if per_parent:
-            params[KEYS] = self._keys(keys or ())
-
-        def build() -> Select[Any]:
-            predicate = self._predicate(spec, filter_value)
-            if per_parent:
-                assert spec.parent is not None
-                return nested_page(
-                    spec,
-                    page,
-                    predicate,
-                    self._in(spec.parent),
-                    filtered=bool(filter_value),
-                    sqlite=self._context.database.is_sqlite,
-                )
-            columns: list[ColumnElement[Any]] = [
-                *spec.node.columns,
-                *(key.column.label(key.label) for key in page.keys),
-                *(column.label(name) for name, column in spec.edge_columns.items()),
-            ]
-            return (
-                select(*columns)
-                .select_from(spec.source)
-                .where(predicate, *bounds)
-                .order_by(*page.order_by())
-                .limit(bindparam(LIMIT, type_=Integer))
-            )
-
-        shape = ("page", per_parent, page.shape)
-        return self._statement(shape, build, filtered=bool(filter_value)), params
 
     async def _counts(
         self, spec: ListSpec, filter_value: Any, keys: list[Any] | None
     ) -> dict[Any, int]:
         if keys is None or spec.parent is None:
-
-            def total() -> Select[Any]:
-                return (
-                    select(func.count().label("total"))
-                    .select_from(spec.source)
-                    .where(self._predicate(spec, filter_value))
-                )
-
-            stmt = self._statement(("total", spec.name), total, filtered=bool(filter_value))
-            [row] = await self._fetch(stmt)
+            [row] = await self._fetch(self._sql.total(spec, filter_value))
             return {None: row.total}
-        parent = spec.parent
-
-        def per_parent() -> Select[Any]:
-            return (
-                select(parent.label("parent"), func.count().label("total"))
-                .select_from(spec.source)
-                .where(self._predicate(spec, filter_value), self._in(parent))
-                .group_by(parent)
-            )
-
-        stmt = self._statement(("counts", spec.name), per_parent, filtered=bool(filter_value))
-        rows = await self._fetch(stmt, {KEYS: self._keys(keys)})
+        rows = await self._fetch(self._sql.counts(spec, filter_value), {KEYS: self._sql.keys(keys)})
         return {row.parent: row.total for row in rows}
-
-    def _by_id(self, spec: NodeSpec) -> Select[Any]:
-        return self._statement(
-            ("nodes", spec.type_name),
-            lambda: select(*spec.columns).where(self._in(spec.table.c.id)),
-        )
-
-    @staticmethod
-    def _predicate(spec: ListSpec, filter_value: Any) -> ColumnElement[bool]:
-        return compile_filter(spec.node.filter_type, filter_value) if filter_value else true()
-
-    def _statement(
-        self, shape: tuple[Any, ...], build: Callable[[], Select[Any]], *, filtered: bool = False
-    ) -> Select[Any]:
-        """The statement of this shape, built once per process and dialect.
-
-        Building a statement costs SQLAlchemy more than running a small one
-        (sub-query column collections, mostly); its values are bound at
-        execution. Shapes are bounded by the schema: lists, orders, cursor
-        directions. A filtered list's statement holds the filter's values,
-        so it is built every time.
-        """
-        if filtered:
-            return build()
-        key = (self._context.database.is_sqlite, *shape)
-        statement = _STATEMENTS.get(key)
-        if statement is None:
-            statement = _STATEMENTS[key] = build()
-        return statement
-
-    def _in(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
-        """``column IN (the keys)``, the keys bound as one parameter, however many."""
-        if self._context.database.is_sqlite:
-            items = func.json_each(bindparam(KEYS, type_=String)).table_valued("value")
-            return column.in_(select(items.c.value))
-        return column == any_(bindparam(KEYS, type_=ARRAY(Integer)))
-
-    def _keys(self, keys: Iterable[int]) -> Any:
-        """The value of the keys parameter of ``_in``."""
-        values = sorted(keys)
-        return json.dumps(values) if self._context.database.is_sqlite else values
 
     async def _fetch(
         self, stmt: Select[Any], params: dict[str, Any] | None = None
@@ -390,8 +270,6 @@ class Loader:
     def _build(self, type_name: str, row: Row[Any]) -> Node:
         node_class = self._classes.get(type_name)
         if node_class is None:
-            definition = self._info.schema.get_type_by_name(type_name)
-            assert isinstance(definition, StrawberryObjectDefinition)
-            node_class = self._classes[type_name] = definition.origin
+            node_class = self._classes[type_name] = origin(self.doc.schema.get_type(type_name))
         node: Node = node_class.from_row(row)
         return node

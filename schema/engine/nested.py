@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from schema.pagination import Page
-from schema.relations import IndexedLink, ListSpec
+from schema.engine.pagination import Page, SortKey
+from schema.engine.relations import IndexedLink, ListSpec
 
 __all__ = ["KEYS", "LIMIT", "nested_page"]
 
@@ -57,9 +57,7 @@ def nested_page(
     if link is None or keys is None:
         return _ranked(spec, page, predicate, in_keys)
     on_link = replace(page, keys=keys)
-    if sqlite:
-        return _picked(spec, link, on_link, predicate, filtered=filtered)
-    return _lateral(spec, link, on_link, predicate, filtered=filtered)
+    return _indexed(spec, link, on_link, predicate, filtered=filtered, sqlite=sqlite)
 
 
 def _parent_keys(sqlite: bool) -> TableValuedAlias:
@@ -96,68 +94,54 @@ def _top(
     )
 
 
-def _picked(
+def _indexed(
     spec: ListSpec,
     link: IndexedLink,
     page: Page,
     predicate: ColumnElement[bool],
     *,
     filtered: bool,
+    sqlite: bool,
 ) -> Select[Any]:
-    # SQLite has no LATERAL: a rowid IN a correlated sub-select is run once per
-    # parent key. The rowid makes the lookup of the rows it picks certain; on
-    # (member, parent) the planner may walk the parent's whole collection
-    # through the other index instead.
-    parent = _parent_keys(sqlite=True)
-    rowid = literal_column(f"{link.table.name}.rowid", Integer)
-    top = _top(spec, link, page, predicate, parent, rowid, filtered=filtered)
+    parent = _parent_keys(sqlite)
     nodes = spec.node.table
-    joined = parent.join(link.table, rowid.in_(top))
-    if link.table is not nodes:
-        joined = joined.join(nodes, nodes.c.id == link.member)
-    return (
-        select(
-            *spec.node.columns,
-            *(key.column.label(key.label) for key in page.keys),
+    keys: list[SortKey] = list(page.keys)
+    if sqlite:
+        # SQLite has no LATERAL: a rowid IN a correlated sub-select is run once
+        # per parent key. The rowid makes the lookup of the rows it picks
+        # certain; on (member, parent) the planner may walk the parent's whole
+        # collection through the other index instead.
+        rowid = literal_column(f"{link.table.name}.rowid", Integer)
+        top = _top(spec, link, page, predicate, parent, rowid, filtered=filtered)
+        joined = parent.join(link.table, rowid.in_(top))
+        if link.table is not nodes:
+            joined = joined.join(nodes, nodes.c.id == link.member)
+        selected: list[ColumnElement[Any]] = [
+            *(key.column.label(key.label) for key in keys),
             *(column.label(name) for name, column in spec.edge_columns.items()),
-            parent.c.value.label("link_parent"),
-        )
-        .select_from(joined)
-        .order_by(parent.c.value, *page.order_by())
-    )
-
-
-def _lateral(
-    spec: ListSpec,
-    link: IndexedLink,
-    page: Page,
-    predicate: ColumnElement[bool],
-    *,
-    filtered: bool,
-) -> Select[Any]:
-    parent = _parent_keys(sqlite=False)
-    top = _top(
-        spec,
-        link,
-        page,
-        predicate,
-        parent,
-        link.member.label("link_member"),
-        *(key.column.label(key.label) for key in page.keys),
-        *(column.label(name) for name, column in spec.edge_columns.items()),
-        filtered=filtered,
-    ).lateral("top")
-    nodes = spec.node.table
-    outer_keys = [replace(key, column=top.c[key.label]) for key in page.keys]
+        ]
+    else:
+        lateral = _top(
+            spec,
+            link,
+            page,
+            predicate,
+            parent,
+            link.member.label("link_member"),
+            *(key.column.label(key.label) for key in keys),
+            *(column.label(name) for name, column in spec.edge_columns.items()),
+            filtered=filtered,
+        ).lateral("top")
+        joined = parent.join(lateral, true()).join(nodes, nodes.c.id == lateral.c.link_member)
+        keys = [replace(key, column=lateral.c[key.label]) for key in keys]
+        selected = [
+            *(key.column for key in keys),
+            *(lateral.c[name] for name in spec.edge_columns),
+        ]
     return (
-        select(
-            *spec.node.columns,
-            *(top.c[key.label] for key in page.keys),
-            *(top.c[name] for name in spec.edge_columns),
-            parent.c.value.label("link_parent"),
-        )
-        .select_from(parent.join(top, true()).join(nodes, nodes.c.id == top.c.link_member))
-        .order_by(parent.c.value, *(key.order_by(page.backward) for key in outer_keys))
+        select(*spec.node.columns, *selected, parent.c.value.label("link_parent"))
+        .select_from(joined)
+        .order_by(parent.c.value, *(key.order_by(page.backward) for key in keys))
     )
 
 

@@ -15,7 +15,7 @@ completion. Here they take the short way:
 Anything unusual (a null for a non-null field, a value the scalar refuses, a
 field the loader did not reach) goes the long way, which reports it exactly as
 graphql-core always has. Below the root fields of a cached document, the
-compiled path (``schema.compiled``) answers first; these short ways serve
+compiled path (``schema.engine.compiled``) answers first; these short ways serve
 what it leaves. A schema extension that wraps resolvers turns the
 short ways off, since it must see every field.
 
@@ -47,10 +47,10 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from schema import compiled
-from schema.node import Node
-from schema.relations import RELATIONS
-from schema.timeout import RequestTimeoutError, past_budget
+import schema.engine.compiled as compiled
+from schema.engine.node import Node
+from schema.engine.relations import is_related
+from schema.engine.timeout import RequestTimeoutError, past_budget
 
 __all__ = ["ExecutionContext"]
 
@@ -80,7 +80,7 @@ class _Plan:
         if definition.is_basic_field and is_leaf_type(named):
             self.attribute = definition.python_name
             self.leaf = named
-        self.loaded = definition.name in RELATIONS.get(parent_type.name, {})
+        self.loaded = is_related(definition)
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -1,0 +1,33 @@
+"""The read engine: a GraphQL selection in, SQL out, typed objects back.
+
+It reads the query document (``selection``), plans each list's page
+(``pagination``, ``nested``, ``filters``, ``ordering``), runs the plan in as
+few statements as the document has relationship fields (``loader``) and
+answers cached documents the short way (``execution``, ``compiled``), within
+the request's limits (``limits``, ``timeout``, ``caching``). What a
+relationship reads comes from the ORM mapper (``relations``); the domain
+types declare their fields with ``connection``, ``to_one`` and
+``membership``. It imports the runtime below it (``server``) and nothing of
+the domain modules above it.
+"""
+
+from schema.engine.fields import connection, membership, to_one
+from schema.engine.filters import UNSET, DateTimeFilter, StringFilter
+from schema.engine.loader import Loader
+from schema.engine.node import Node
+from schema.engine.ordering import order_input
+from schema.engine.pagination import Connection, PageInfo
+
+__all__ = [
+    "UNSET",
+    "Connection",
+    "DateTimeFilter",
+    "Loader",
+    "Node",
+    "PageInfo",
+    "StringFilter",
+    "connection",
+    "membership",
+    "order_input",
+    "to_one",
+]
