@@ -10,8 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.context import Context
-from schema.engine.loader import Loader
-from schema.engine.node import Node
+from schema.engine import Loader, Node
 from schema.errors import BadUserInputError
 
 __all__ = ["Query"]

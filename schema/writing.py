@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.context import Context
-from schema.engine import Loader, Node
-from schema.engine.ids import decode_id_of, encode_id
+from schema.engine import Loader, Node, decode_id_of, encode_id
 from schema.errors import UnauthenticatedError
 from schema.payloads import DeletePayload, UserError, UserErrorCode
 from server.services.checks import KEEP, Keep

@@ -13,6 +13,7 @@ the domain modules above it.
 
 from schema.engine.fields import connection, membership, to_one
 from schema.engine.filters import UNSET, DateTimeFilter, StringFilter
+from schema.engine.ids import decode_id_of, encode_id
 from schema.engine.loader import Loader
 from schema.engine.node import Node
 from schema.engine.ordering import order_input
@@ -27,6 +28,8 @@ __all__ = [
     "PageInfo",
     "StringFilter",
     "connection",
+    "decode_id_of",
+    "encode_id",
     "membership",
     "order_input",
     "to_one",
