@@ -140,7 +140,16 @@ class Database:
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
         if settings.slow_sql_ms > 0:
             _log_slow_statements(self.engine, settings.slow_sql_ms)
-        self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A PostgreSQL reader runs each statement on its own, as READ COMMITTED
+        # would inside a transaction anyway (every statement its own snapshot),
+        # without the BEGIN and ROLLBACK round trips; a SQLite reader's
+        # transaction is what keeps one snapshot for all of a request's reads.
+        readers = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._readers = async_sessionmaker(readers, expire_on_commit=False)
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )

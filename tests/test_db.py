@@ -1,4 +1,5 @@
-"""How the app begins its transactions on SQLite: only a mutation's takes the write lock."""
+"""How the app begins its transactions: on SQLite only a mutation's takes the write lock;
+on PostgreSQL a read sends no transaction control at all."""
 
 from __future__ import annotations
 
@@ -64,3 +65,49 @@ async def test_only_a_mutation_takes_the_write_lock_at_begin(app: App) -> None:
     assert set(reading) == {"BEGIN DEFERRED"}
     # The viewer is read before the write, the payload after it.
     assert writing == {"BEGIN DEFERRED": 2, "BEGIN IMMEDIATE": 1}
+
+
+@contextmanager
+def driver_queries(app: App) -> Iterator[list[str]]:
+    """What asyncpg sends by simple query (BEGIN, COMMIT, ROLLBACK…) while in the block."""
+    sent: list[str] = []
+
+    def log(record: Any) -> None:
+        sent.append(record.query)
+
+    attached: list[Any] = []
+
+    def attach(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log)
+        attached.append(dbapi_connection.driver_connection)
+
+    engine = app.database.engine.sync_engine
+    event.listen(engine, "checkout", attach)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "checkout", attach)
+        for connection in attached:
+            connection.remove_query_logger(log)
+
+
+async def test_a_read_sends_no_begin_or_rollback_on_postgresql(app: App) -> None:
+    if app.database.is_sqlite:
+        pytest.skip("a SQLite reader's transaction keeps one snapshot for all its reads")
+    async with app.database.engine.begin() as connection:
+        headers = bearer(app.settings, await add_user(connection, "admin", is_admin=True))
+        student = await add_student(connection)
+        course = await add_course(connection, "C1")
+
+    with driver_queries(app) as reading:
+        await app.client.query(READ, {"id": gid("Course", course)}, **headers)
+    with driver_queries(app) as writing:
+        link = {"studentId": gid("Student", student), "courseId": gid("Course", course)}
+        await app.client.query(ENROLL, {"input": link}, **headers)
+
+    control = ("BEGIN", "COMMIT", "ROLLBACK")
+    assert [query for query in reading if query.startswith(control)] == []
+    assert [query.split()[0].rstrip(";") for query in writing if query.startswith(control)] == [
+        "BEGIN",
+        "COMMIT",
+    ]
