@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -13,13 +12,13 @@ from typing import Any
 from bench import writes
 from bench.accounts import Accounts, graphql, missing_mutations, sign_in_clients
 from bench.answers import difference, probe
-from bench.cursors import encode_cursor
 from bench.database import CAMPUS, Backend, Targets, find_targets, link_snapshot, prepare
-from bench.httpclient import HttpConnection, build_request, json_request
+from bench.httpclient import HttpConnection, build_request
 from bench.load import Level, read_sender, run_level
-from bench.queries import Q1, Q2, Q3, Q4, ReadQuery
+from bench.queries import ReadQuery
 from bench.servers import HOST, BenchError, RunningServer, ServerSpec, serve
-from bench.skew import Skew, add_skew
+from bench.skew import add_skew
+from bench.workload import read_queries, read_request, skewed_queries, write_request
 from server.dataset import Sizes
 
 __all__ = ["BackendRun", "Config", "Measurement", "run_backend"]
@@ -93,7 +92,7 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
             result.transport_p50_ms[kind] = await _transport(server.port, config)
             if kind == "campus":
                 deep = await _deep_cursor(server.port, offset)
-                session.reads = _reads(targets, deep, offset) + _skewed_reads(skew)
+                session.reads = read_queries(targets, deep, offset) + skewed_queries(skew)
             for query in session.reads:
                 if query.name.split()[0] in config.workloads:
                     result.measurements.append(await session.read(server, kind, query))
@@ -117,7 +116,7 @@ class _Session:
     w_skipped: str | None = None
 
     async def read(self, server: RunningServer, kind: str, query: ReadQuery) -> Measurement:
-        request = _request(kind, server.port, query)
+        request = read_request(kind, server.port, query)
         data, sql = await probe(server.port, request)
         if kind == "campus":
             self.reference[query.name] = data
@@ -206,22 +205,9 @@ class _Session:
             ops = writes.plan_ops(
                 client, W_OPS_PER_CLIENT, self.targets.w_students, self.targets.w_courses, users
             )
-            requests.append([(op, self._write_request(kind, port, op)) for op in ops])
+            requests.append([(op, write_request(kind, port, op, self.accounts)) for op in ops])
         parse = writes.parse_graphql if kind == "campus" else writes.parse_floor
         return writes.WriteMix(requests, parse)
-
-    def _write_request(self, kind: str, port: int, op: writes.Op) -> bytes:
-        if kind == "floor":
-            return json_request(HOST, port, "/w", {"op": op.kind, "a": op.a, "b": op.b})
-        assert self.accounts is not None
-        if op.kind in ("enroll", "withdraw"):
-            token = self.accounts.admin_token
-            variables = {"studentId": _gid("Student", op.a), "courseId": _gid("Course", op.b)}
-        else:
-            token = self.accounts.user_tokens[op.a]
-            variables = {"userId": _gid("User", op.b)}
-        payload = {"query": writes.mutation_document(op.kind), "variables": {"input": variables}}
-        return json_request(HOST, port, "/graphql", payload, {"Authorization": f"Bearer {token}"})
 
 
 def _specs(backend: Backend, env: dict[str, str]) -> dict[str, ServerSpec]:
@@ -239,28 +225,6 @@ def _specs(backend: Backend, env: dict[str, str]) -> dict[str, ServerSpec]:
             "floor", [*uvicorn, "bench.floor:create_app", *where], env, backend.workers, REPO
         ),
     }
-
-
-def _reads(targets: Targets, deep_cursor: str | None, offset: int) -> list[ReadQuery]:
-    return [
-        Q1,
-        Q2.with_variables("Q2", Q2.title, user=_gid("User", targets.q2_user)),
-        Q3.with_variables("Q3 first", "20 students, first page", after=None),
-        Q3.with_variables("Q3 deep", f"20 students after the first {offset:,}", after=deep_cursor),
-        Q4.with_variables("Q4", Q4.title, code=targets.q4_code),
-    ]
-
-
-def _skewed_reads(skew: Skew | None) -> list[ReadQuery]:
-    """Q1 and Q2 where their lists are longest: they must cost what the ordinary ones do."""
-    if skew is None:
-        return []
-    after = encode_cursor("Query.students", "id:asc", [skew.before_big_course])
-    celebrity = _gid("User", skew.celebrity)
-    return [
-        Q1.with_variables("Q1 skewed", "Q1 from the first of a course's 5,000", after=after),
-        Q2.with_variables("Q2 skewed", "Q2 on a user followed by 20,000", user=celebrity),
-    ]
 
 
 async def _deep_cursor(port: int, offset: int) -> str | None:
@@ -289,17 +253,6 @@ async def _transport(port: int, config: Config) -> float:
 
     level = await run_level(HOST, port, send, 1, min(config.duration, 1.0))
     return level.p50_ms
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode("ascii")
-
-
-def _request(kind: str, port: int, query: ReadQuery) -> bytes:
-    if kind == "floor":
-        return json_request(HOST, port, query.floor_path, query.variables)
-    payload = {"query": query.document, "variables": query.variables}
-    return json_request(HOST, port, "/graphql", payload)
 
 
 async def _levels(server: RunningServer, runner: Runner, config: Config) -> list[Level]:

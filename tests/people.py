@@ -12,9 +12,36 @@ from server.config import Settings
 from server.dataset import NO_PASSWORD
 from server.models import User, utcnow
 from server.secret_key import secret_key
-from tests.support import gid
+from tests.support import GraphQLClient, gid
 
-__all__ = ["People", "Person", "add_people", "add_user", "bearer"]
+__all__ = [
+    "LOG_IN",
+    "SIGN_UP",
+    "VIEWER",
+    "People",
+    "Person",
+    "add_people",
+    "add_user",
+    "authorization",
+    "bearer",
+    "sign_up",
+]
+
+SIGN_UP = """
+mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    token
+    user { id username displayName isAdmin articles { totalCount } }
+    userErrors { field message code }
+  }
+}
+"""
+LOG_IN = """
+mutation LogIn($input: LogInInput!) {
+  logIn(input: $input) { token user { username } userErrors { field message code } }
+}
+"""
+VIEWER = "{ viewer { username displayName } }"
 
 
 @dataclass(frozen=True)
@@ -38,7 +65,19 @@ class People:
 def bearer(settings: Settings, user_id: int, version: int = 0) -> dict[str, str]:
     """The headers of a request signed in as the user."""
     token = Tokens(secret_key(settings), settings.token_ttl_seconds).issue(user_id, version)
+    return authorization(token)
+
+
+def authorization(token: str) -> dict[str, str]:
+    """The headers of a request that presents this token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_up(client: GraphQLClient, username: str, password: str) -> str:
+    """The token signUp answers for a new user."""
+    data = await client.query(SIGN_UP, {"input": {"username": username, "password": password}})
+    token: str = data["signUp"]["token"]
+    return token
 
 
 async def add_user(

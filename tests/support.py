@@ -18,11 +18,25 @@ from server.dataset import Sizes
 from server.db import Database
 from server.seed import load_tables
 
-__all__ = ["App", "GraphQLClient", "StatementCounter", "gid", "load_dataset", "serve", "serve_own"]
+__all__ = [
+    "App",
+    "GraphQLClient",
+    "StatementCounter",
+    "gid",
+    "load_dataset",
+    "serve",
+    "serve_own",
+    "user_errors",
+]
 
 
 def gid(type_name: str, pk: int) -> str:
     return encode_id(type_name, pk)
+
+
+def user_errors(payload: dict[str, Any]) -> list[tuple[list[str] | None, str]]:
+    """The (field, code) of each user error in a mutation's payload."""
+    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 @asynccontextmanager
