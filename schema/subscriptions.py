@@ -12,14 +12,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, literal, select
 
 from schema.articles import Article
 from schema.context import Context
 from schema.errors import BadUserInputError, UnauthenticatedError
 from schema.ids import decode_id_of
 from schema.live_events import EnrollmentEvent, FollowEvent, shared_node
-from server.live import Hub, LiveEvent, SlowConsumerError, Subscriber, Topic
+from server.live import Hub, LiveEvent, SlowConsumerError, Snapshot, Subscriber, Topic
 from server.models import Base, Course, Event, Follow, Student, User
 
 __all__ = ["SLOW_CONSUMER", "Subscription"]
@@ -134,23 +134,32 @@ async def _follows_changed(info: Info, user_id: strawberry.ID) -> AsyncIterator[
 class _Feed:
     """Whom the viewer follows, kept up to date by the follow events in commit order.
 
-    Starts from one snapshot of the follows and of the newest event id: events
-    up to that id are in the snapshot already (and their articles were
-    written before the subscription), those after it are applied in order.
+    Starts from one snapshot of the follows: events it already saw are in it
+    (and their articles were written before the subscription), the others
+    are applied in order. On SQLite, whose writers commit in id order, what
+    the snapshot saw is every event up to the newest id; on PostgreSQL, the
+    events of the transactions ``pg_current_snapshot()`` saw as committed.
     Events that come before the snapshot is read are held back until then.
     """
 
     def __init__(self, viewer_id: int) -> None:
         self.viewer_id = viewer_id
         self.newest: int | None = None
+        self.snapshot: Snapshot | None = None
         self.following: set[int] = set()
         self.held: list[LiveEvent] = []
+
+    def seen(self, event: LiveEvent) -> bool:
+        """Whether the snapshot the feed started from already had the event."""
+        if self.snapshot is not None and event.xid is not None:
+            return self.snapshot.sees(event.xid)
+        return self.newest is not None and event.id <= self.newest
 
     def accept(self, event: LiveEvent) -> bool:
         if self.newest is None:
             self.held.append(event)
             return False
-        if event.id <= self.newest:
+        if self.seen(event):
             return False
         if event.kind == "follow":
             if event.subject_id == self.viewer_id:
@@ -162,11 +171,15 @@ class _Feed:
         return event.kind == "article" and event.object_id in self.following
 
     async def start(self, info: Info, subscriber: Subscriber) -> None:
-        newest = select(func.coalesce(func.max(Event.id), 0).label("newest")).subquery()
-        stmt = select(newest.c.newest, Follow.followed_id).select_from(
+        context = info.context
+        postgres = not context.database.is_sqlite
+        snapshot = cast(func.pg_current_snapshot(), Text) if postgres else literal(None, Text)
+        newest = select(
+            func.coalesce(func.max(Event.id), 0).label("newest"), snapshot.label("snapshot")
+        ).subquery()
+        stmt = select(newest.c.newest, newest.c.snapshot, Follow.followed_id).select_from(
             newest.outerjoin(Follow, Follow.follower_id == self.viewer_id)
         )
-        context = info.context
 
         async def read() -> list[Any]:
             try:
@@ -175,7 +188,8 @@ class _Feed:
                 await context.release_session()
 
         rows = await context.exclusive(read)
-        self.following = {followed for _, followed in rows if followed is not None}
+        self.following = {followed for _, _, followed in rows if followed is not None}
+        self.snapshot = Snapshot.parse(rows[0][1]) if rows[0][1] is not None else None
         self.newest = rows[0][0]
         held, self.held = self.held, []
         subscriber.deliver([event for event in held if self.accept(event)], checked=True)
