@@ -2,13 +2,15 @@
 
 Each resolver checks its arguments and the viewer first, so that a bad ID or
 a missing sign-in is the protocol's ``error`` message before any event; then
-it subscribes to the worker's hub and returns the stream of its events.
+it subscribes to the worker's hub and returns the stream of its events. A
+WebSocket runs each subscription twice (``server.live.fanout``): once alone,
+where ``_subscribe`` only reports the audience, and once for its whole group.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 import strawberry
@@ -20,6 +22,7 @@ from schema.errors import BadUserInputError, UnauthenticatedError
 from schema.ids import decode_id_of
 from schema.live_events import EnrollmentEvent, FollowEvent, shared_node
 from server.live import Hub, LiveEvent, SlowConsumerError, Snapshot, Subscriber, Topic
+from server.live.fanout import SLOW_CONSUMER, opening
 from server.models import Base, Course, Event, Follow, Student, User
 
 __all__ = ["SLOW_CONSUMER", "Subscription"]
@@ -27,16 +30,13 @@ __all__ = ["SLOW_CONSUMER", "Subscription"]
 Info = strawberry.Info[Context, None]
 Build = Callable[[LiveEvent], Awaitable[Any]]
 
-SLOW_CONSUMER = 4008
-"""The close code of a connection whose subscriber fell too far behind."""
-
 _MODELS: dict[str, type[Base]] = {"Student": Student, "Course": Course, "User": User}
 
 
 class _Stream:
     """A subscriber's events as GraphQL root values; closing it unsubscribes."""
 
-    def __init__(self, hub: Hub, subscriber: Subscriber, build: Build) -> None:
+    def __init__(self, hub: Hub, subscriber: Subscriber | None, build: Build) -> None:
         self._hub = hub
         self._subscriber = subscriber
         self._build = build
@@ -45,6 +45,8 @@ class _Stream:
         return self
 
     async def __anext__(self) -> Any:
+        if self._subscriber is None:  # only checked: nothing to wait for
+            raise StopAsyncIteration
         while True:
             try:
                 event = await self._subscriber.next()
@@ -56,7 +58,8 @@ class _Stream:
                 return item
 
     async def aclose(self) -> None:
-        self._hub.unsubscribe(self._subscriber)
+        if self._subscriber is not None:
+            self._hub.unsubscribe(self._subscriber)
 
 
 def _hub(info: Info) -> Hub:
@@ -66,8 +69,19 @@ def _hub(info: Info) -> Hub:
 
 
 async def _subscribe(
-    info: Info, topics: Sequence[Topic], accept: Callable[[LiveEvent], bool] | None = None
-) -> Subscriber:
+    info: Info,
+    topics: Sequence[Topic],
+    audience: Hashable,
+    accept: Callable[[LiveEvent], bool] | None = None,
+) -> Subscriber | None:
+    """The hub's subscriber to ``topics``; None when the subscription is only being checked.
+
+    ``audience``: what of the viewer the events' messages depend on.
+    """
+    stage = opening.get()
+    if stage is not None and stage.probe:
+        stage.audience = audience
+        return None
     context = info.context
     limit = context.settings.subscription_queue
 
@@ -77,7 +91,18 @@ async def _subscribe(
                 SLOW_CONSUMER, f"Too slow: over {limit} events of earlier commits were still unsent"
             )
 
-    return await _hub(info).subscribe(topics, accept=accept, on_overflow=overflowed)
+    subscriber = await _hub(info).subscribe(topics, accept=accept, on_overflow=overflowed)
+    if stage is not None:
+        stage.listening()
+    return subscriber
+
+
+async def _rights(info: Info) -> str:
+    """The viewer's rights: every field of the link events' objects is public, so no more."""
+    viewer = await info.context.viewer()
+    if viewer is None:
+        return "anonymous"
+    return "admin" if viewer.row.is_admin else "user"
 
 
 async def _existing(info: Info, type_name: str, global_id: str, argument: str) -> int:
@@ -99,7 +124,7 @@ async def _existing(info: Info, type_name: str, global_id: str, argument: str) -
 
 
 async def _enrollments(info: Info, topic: Topic) -> AsyncIterator[EnrollmentEvent]:
-    subscriber = await _subscribe(info, [topic])
+    subscriber = await _subscribe(info, [topic], await _rights(info))
 
     async def build(event: LiveEvent) -> EnrollmentEvent:
         return EnrollmentEvent.of(event)
@@ -123,7 +148,7 @@ async def _student_courses_changed(
 
 async def _follows_changed(info: Info, user_id: strawberry.ID) -> AsyncIterator[FollowEvent]:
     pk = await _existing(info, "User", user_id, "userId")
-    subscriber = await _subscribe(info, [("user", pk)])
+    subscriber = await _subscribe(info, [("user", pk)], await _rights(info))
 
     async def build(event: LiveEvent) -> FollowEvent:
         return FollowEvent.of(event)
@@ -203,8 +228,10 @@ async def _feed_article_added(info: Info) -> AsyncIterator[Article]:
             or "Sign in first: `feedArticleAdded` needs a token in `connection_init`."
         )
     feed = _Feed(viewer.row.id)
-    subscriber = await _subscribe(info, [("user", feed.viewer_id), ("articles", 0)], feed.accept)
-    await feed.start(info, subscriber)
+    topics: list[Topic] = [("user", feed.viewer_id), ("articles", 0)]
+    subscriber = await _subscribe(info, topics, ("viewer", feed.viewer_id), feed.accept)
+    if subscriber is not None:
+        await feed.start(info, subscriber)
 
     async def build(event: LiveEvent) -> Any:
         # Gone again before it could be sent: it is no longer an added article.

@@ -100,7 +100,7 @@ async def test_the_payload_token_wins_over_the_header(live: LiveApp, ids: dict[s
 async def test_the_feed_needs_a_viewer(live: LiveApp) -> None:
     [error] = await _error(live, FEED, {})
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
-    assert live.hub.subscribers == 0
+    assert live.serving == 0
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ async def test_a_malformed_unknown_or_foreign_id_is_bad_user_input_before_any_ev
     for bad in ("%%%", gid(type_name, 999_999), gid("Teacher", 1)):
         [error] = await _error(live, query, {"id": bad})
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
-    assert live.hub.subscribers == 0
+    assert live.serving == 0
 
 
 async def test_query_limits_apply_to_subscription_documents(serve: Serve) -> None:
