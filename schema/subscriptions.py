@@ -34,10 +34,15 @@ _MODELS: dict[str, type[Base]] = {"Student": Student, "Course": Course, "User": 
 
 
 class _Stream:
-    """A subscriber's events as GraphQL root values; closing it unsubscribes."""
+    """A subscriber's events as GraphQL root values; closing it unsubscribes.
 
-    def __init__(self, hub: Hub, subscriber: Subscriber | None, build: Build) -> None:
-        self._hub = hub
+    The request's time budget covered opening the subscription: its events,
+    however late, are not cut off by it.
+    """
+
+    def __init__(self, info: Info, subscriber: Subscriber | None, build: Build) -> None:
+        self._hub = _hub(info)
+        self._context = info.context
         self._subscriber = subscriber
         self._build = build
 
@@ -47,6 +52,7 @@ class _Stream:
     async def __anext__(self) -> Any:
         if self._subscriber is None:  # only checked: nothing to wait for
             raise StopAsyncIteration
+        self._context.timeout = None
         while True:
             try:
                 event = await self._subscriber.next()
@@ -129,7 +135,7 @@ async def _enrollments(info: Info, topic: Topic) -> AsyncIterator[EnrollmentEven
     async def build(event: LiveEvent) -> EnrollmentEvent:
         return EnrollmentEvent.of(event)
 
-    return _Stream(_hub(info), subscriber, build)
+    return _Stream(info, subscriber, build)
 
 
 async def _course_roster_changed(
@@ -153,7 +159,7 @@ async def _follows_changed(info: Info, user_id: strawberry.ID) -> AsyncIterator[
     async def build(event: LiveEvent) -> FollowEvent:
         return FollowEvent.of(event)
 
-    return _Stream(_hub(info), subscriber, build)
+    return _Stream(info, subscriber, build)
 
 
 class _Feed:
@@ -237,7 +243,7 @@ async def _feed_article_added(info: Info) -> AsyncIterator[Article]:
         # Gone again before it could be sent: it is no longer an added article.
         return await shared_node(info, event, "Article", event.subject_id)
 
-    return _Stream(_hub(info), subscriber, build)
+    return _Stream(info, subscriber, build)
 
 
 @strawberry.type

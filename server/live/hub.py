@@ -87,7 +87,7 @@ class Hub:
         self._database = database
         self._topics: dict[Topic, set[Subscriber]] = defaultdict(set)
         self._listener: Listener | None = None
-        self._starting = asyncio.Lock()
+        self._starting: asyncio.Future[None] | None = None
         self.fanout = Fanout(settings)
 
     async def subscribe(
@@ -128,13 +128,30 @@ class Hub:
 
     async def close(self) -> None:
         await self.fanout.close()
+        if self._starting is not None:
+            await asyncio.gather(self._starting, return_exceptions=True)
+            self._starting = None
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
 
     async def _start(self) -> None:
-        async with self._starting:
-            if self._listener is None:
-                listener = listener_for(self._settings, self._database, self.publish)
-                await listener.start()
-                self._listener = listener
+        """Start the listener once, in a task of its own.
+
+        Whoever asked first may go away meanwhile: cancelled halfway, the
+        listener's connection would be left mid-statement, and unclosed.
+        """
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start_listener())
+        starting = self._starting
+        try:
+            await asyncio.shield(starting)
+        except Exception:
+            if self._starting is starting:  # failed: the next subscriber tries again
+                self._starting = None
+            raise
+
+    async def _start_listener(self) -> None:
+        listener = listener_for(self._settings, self._database, self.publish)
+        await listener.start()
+        self._listener = listener

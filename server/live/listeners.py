@@ -83,11 +83,14 @@ class Listener:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
+        self._pruning: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         """Connect; what has committed by now is the past, not to be delivered."""
         await self.connect()
         await self.begin()
+        # The first prune a period later: not in the middle of the start-up's own writes.
+        self._pruned_at = asyncio.get_running_loop().time()
         # A context of its own: the listener's statements belong to no request.
         self._task = asyncio.create_task(self._run(), context=contextvars.Context())
 
@@ -96,6 +99,8 @@ class Listener:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self._pruning is not None:  # its pooled connection goes back only once it is done
+            await asyncio.gather(self._pruning, return_exceptions=True)
         await self.disconnect()
 
     def wake(self) -> None:
@@ -109,7 +114,10 @@ class Listener:
                     await self._read_all()
                 if loop.time() - self._pruned_at > PRUNE_EVERY_SECONDS:
                     self._pruned_at = loop.time()
-                    await self._prune()
+                    # Not cancelled halfway: a pooled connection must not go back
+                    # to the pool with its statement still running.
+                    self._pruning = asyncio.ensure_future(self._prune())
+                    await asyncio.shield(self._pruning)
                 self._wake.clear()
                 await self.wait()
             except asyncio.CancelledError:
