@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -206,9 +207,9 @@ class Event(Base):
     """The outbox: a committed change to a link or a new article, for subscribers on any worker.
 
     Written in the change's own transaction, so it exists if and only if the
-    change committed; each worker's listener reads the rows past the last id
-    it has seen and prunes old ones. ``AUTOINCREMENT`` on SQLite, so that an
-    id is never handed out again once pruned.
+    change committed; each worker's listener reads the rows it has not seen
+    yet (see ``server.live.listeners``) and prunes old ones. ``AUTOINCREMENT``
+    on SQLite, so that an id is never handed out again once pruned.
     """
 
     __tablename__ = "events"
@@ -222,6 +223,8 @@ class Event(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     object_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # PostgreSQL: the writing transaction's id (``pg_current_xact_id()``); null on SQLite.
+    xid: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class PersistedDocument(Base):

@@ -3,15 +3,18 @@
 - a keep-alive: the server pings every ``CAMPUS_PING_SECONDS`` and closes a
   connection whose client has not answered the previous ping (4504);
 - unexpected errors masked as over HTTP;
-- a cap on open connections per worker (1013 past it).
+- a cap on open connections per worker (1013 past it);
+- a subscription is first checked on its own (its arguments, its viewer, the
+  query limits), then served by its group's one run (``server.live.fanout``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Mapping
 from typing import Any
 
 import orjson
@@ -21,8 +24,10 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    CompleteMessage,
     ErrorMessage,
     PongMessage,
     SubscribeMessage,
@@ -32,7 +37,9 @@ from strawberry.utils.aio import aclosing
 
 from schema.context import Context
 from schema.errors import mask
+from server.live.fanout import Member, Opening, opening
 from server.persisted import DocumentRefusedError, DocumentStore
+from server.socket_groups import group_key, operation_type, serve_group
 
 __all__ = [
     "KEEP_ALIVE_TIMEOUT",
@@ -84,9 +91,13 @@ class TextFrames(ASGIWebSocketAdapter):
     """Messages as text frames: graphql-ws clients take nothing else (the view encodes bytes)."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        await self.send_frame(orjson.dumps(message).decode())
+
+    async def send_frame(self, text: str) -> None:
+        """Send one message already encoded."""
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as error:
+            await self.ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError) as error:  # closed, or closing meanwhile
             raise WebSocketDisconnected from error
 
 
@@ -168,6 +179,70 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_pong(self, message: PongMessage) -> None:
         self._pong_due = False
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """A subscription joins its group once its own checks pass; anything else runs alone."""
+        hub = self.context.hub
+        is_subscription = (
+            operation_type(operation.query, operation.operation_name) == "subscription"
+        )
+        if hub is None or not is_subscription:
+            await super().run_operation(operation)
+            return
+        try:
+            audience = await self._checked(operation)
+            if audience is None:
+                # Refused (the error is sent), or a field that names no audience,
+                # which its check has served alone.
+                await operation.send_operation_message(
+                    CompleteMessage(id=operation.id, type="complete")
+                )
+                return
+            key = group_key(operation, audience)
+            assert isinstance(self.websocket, TextFrames)
+            assert self.context.close_socket is not None
+            member = Member(
+                operation.id,
+                self.websocket.send_frame,
+                self.context.close_socket,
+                self.context.settings.subscription_queue,
+            )
+            source = functools.partial(serve_group, self.schema, self.context.fresh(), operation)
+            try:
+                await hub.fanout.join(key, member, source)
+                ended = await member.run()
+            finally:
+                hub.fanout.leave(member)
+            if ended.errors is not None:
+                await operation.send_operation_message(
+                    ErrorMessage(id=operation.id, type="error", payload=ended.errors)
+                )
+            else:
+                await operation.send_operation_message(
+                    CompleteMessage(id=operation.id, type="complete")
+                )
+        except WebSocketDisconnected:
+            pass
+        except Exception as error:  # as Strawberry's own operations end on one
+            await self.handle_task_exception(error)
+            self.operations.pop(operation.id, None)
+
+    async def _checked(self, operation: Operation[Context, None]) -> Hashable | None:
+        """Run the subscription's checks alone; its audience if they pass, else None (sent)."""
+        probe = Opening(probe=True)
+        token = opening.set(probe)
+        try:
+            checks = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=self.context,
+                operation_name=operation.operation_name,
+            )
+            async with aclosing(checks):
+                await self._send_result_stream(operation, checks)
+        finally:
+            opening.reset(token)
+        return None if operation.completed else probe.audience
 
     async def shutdown(self) -> None:
         if self._keep_alive is not None:

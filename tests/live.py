@@ -143,10 +143,15 @@ class LiveApp:
         async with connection as ws:
             yield Socket(ws)
 
+    @property
+    def serving(self) -> int:
+        """Subscriptions being served, their events collected."""
+        return self.hub.fanout.members
+
     async def subscribed(self, n: int) -> None:
-        """Wait until the hub has ``n`` subscribers (a subscribe message has no answer)."""
+        """Wait until ``n`` subscriptions are served (a subscribe message has no answer)."""
         async with asyncio.timeout(WAIT_SECONDS):
-            while self.hub.subscribers != n:  # noqa: ASYNC110 (the hub has nothing to await)
+            while self.serving != n:  # noqa: ASYNC110 (the hub has nothing to await)
                 await asyncio.sleep(0.005)
 
 

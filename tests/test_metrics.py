@@ -23,10 +23,10 @@ from websockets.typing import Subprotocol
 
 from server.config import Settings
 from server.db import Database
-from tests.live import PROTOCOL
+from tests.live import PROTOCOL, serve_live
 from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
-from tests.support import GraphQLClient, serve
+from tests.support import GraphQLClient, gid, serve
 
 BATCH, BATCHES = 8, 25
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -201,3 +201,28 @@ async def _ready(base: str) -> bool:
             return (await http.get("/readyz")).status_code == 200
     except httpx.TransportError:
         return False
+
+
+async def test_the_socket_and_subscription_gauges_follow_what_is_open(
+    settings: Settings, own_database_url: str
+) -> None:
+    roster = "subscription ($id: ID!) { courseRosterChanged(courseId: $id) { change } }"
+    database = Database(Settings(database_url=own_database_url))
+    async with database.engine.begin() as conn:
+        course = {"id": gid("Course", await add_course(conn, "C1"))}
+    await database.dispose()
+    sockets, subscriptions = "campus_websockets_open", "campus_subscriptions_live"
+    async with serve_live(replace(settings, database_url=own_database_url)) as live:
+        start = await _scrape(live.http)
+        async with live.socket() as first, live.socket() as second:
+            for socket in (first, first, second):
+                await socket.subscribe(roster, course)
+            await live.subscribed(3)
+            opened = await _scrape(live.http)
+        await live.subscribed(0)
+        # The server counts a socket out once its handler has ended.
+        async with asyncio.timeout(10):
+            while _delta(start, closed := await _scrape(live.http), sockets) != 0:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    assert (_delta(start, opened, sockets), _delta(start, opened, subscriptions)) == (2, 3)
+    assert _delta(start, closed, subscriptions) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import replace
@@ -100,7 +101,7 @@ async def test_the_payload_token_wins_over_the_header(live: LiveApp, ids: dict[s
 async def test_the_feed_needs_a_viewer(live: LiveApp) -> None:
     [error] = await _error(live, FEED, {})
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
-    assert live.hub.subscribers == 0
+    assert live.serving == 0
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ async def test_a_malformed_unknown_or_foreign_id_is_bad_user_input_before_any_ev
     for bad in ("%%%", gid(type_name, 999_999), gid("Teacher", 1)):
         [error] = await _error(live, query, {"id": bad})
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
-    assert live.hub.subscribers == 0
+    assert live.serving == 0
 
 
 async def test_query_limits_apply_to_subscription_documents(serve: Serve) -> None:
@@ -242,3 +243,17 @@ async def test_an_event_costs_the_same_statements_for_one_subscriber_or_twenty(
 async def _sockets(live: LiveApp, n: int) -> AsyncIterator[list[Socket]]:
     async with AsyncExitStack() as stack:
         yield [await stack.enter_async_context(live.socket()) for _ in range(n)]
+
+
+async def test_the_time_budget_covers_opening_a_subscription_not_its_events(
+    serve: Serve, ids: dict[str, int]
+) -> None:
+    course = gid("Course", ids["course"])
+    async with serve(request_timeout_seconds=0.5) as live, live.socket() as socket:
+        await socket.subscribe(ROSTER, {"id": course})
+        await live.subscribed(1)
+        await asyncio.sleep(0.7)  # the subscribe's budget runs out meanwhile
+        admin = bearer(live.settings, ids["admin"])
+        await live.client.query(ENROLL, {"s": gid("Student", ids["student"]), "c": course}, **admin)
+        [event] = await socket.events(1)  # data, not a TIMEOUT error
+    assert event["courseRosterChanged"]["student"]["courses"]["nodes"] == [{"code": "C1"}]

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from server.live.event import LiveEvent, Topic
 from server.live.hub import Hub, SlowConsumerError, Subscriber
+from server.live.snapshot import Snapshot
 
-__all__ = ["Hub", "LiveEvent", "SlowConsumerError", "Subscriber", "Topic"]
+__all__ = ["Hub", "LiveEvent", "SlowConsumerError", "Snapshot", "Subscriber", "Topic"]

@@ -22,6 +22,8 @@ class LiveEvent:
     subject_id: int
     object_id: int
     at: dt.datetime
+    # PostgreSQL: the writing transaction's id; None on SQLite.
+    xid: int | None = None
     # What subscribers' selections loaded for this event, shared between them.
     loads: dict[Any, Any] = field(default_factory=dict)
 

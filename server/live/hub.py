@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from server.config import Settings
 from server.db import Database
 from server.live.event import LiveEvent, Topic
+from server.live.fanout import Fanout
 from server.live.listeners import Listener, listener_for
 
 __all__ = ["Hub", "LiveEvent", "SlowConsumerError", "Subscriber", "Topic"]
@@ -79,19 +80,15 @@ class Subscriber:
 
 
 class Hub:
-    """The subscribers of one worker process and the listener that feeds them."""
+    """The subscribers of one worker process, the listener that feeds them, and their groups."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
         self._settings = settings
         self._database = database
         self._topics: dict[Topic, set[Subscriber]] = defaultdict(set)
         self._listener: Listener | None = None
-        self._starting = asyncio.Lock()
-        self._live: set[Subscriber] = set()
-
-    @property
-    def subscribers(self) -> int:
-        return len({s for subscribers in self._topics.values() for s in subscribers})
+        self._starting: asyncio.Future[None] | None = None
+        self.fanout = Fanout(settings)
 
     async def subscribe(
         self,
@@ -105,14 +102,9 @@ class Hub:
         subscriber = Subscriber(topics, self._settings.subscription_queue, accept, on_overflow)
         for topic in subscriber.topics:
             self._topics[topic].add(subscriber)
-        self._live.add(subscriber)
-        self._count(1)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        if subscriber in self._live:
-            self._live.discard(subscriber)
-            self._count(-1)
         for topic in subscriber.topics:
             subscribers = self._topics.get(topic)
             if subscribers is not None:
@@ -134,21 +126,32 @@ class Hub:
             if subscriber.overflowed:  # cut off: it gets nothing more, and holds nothing
                 self.unsubscribe(subscriber)
 
-    def _count(self, delta: int) -> None:
-        if self._settings.metrics:
-            # Imported here: prometheus_client must first see the multiprocess directory.
-            from server.metrics import metrics
-
-            metrics().subscriptions_live.inc(delta)
-
     async def close(self) -> None:
+        await self.fanout.close()
+        if self._starting is not None:
+            await asyncio.gather(self._starting, return_exceptions=True)
+            self._starting = None
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
 
     async def _start(self) -> None:
-        async with self._starting:
-            if self._listener is None:
-                listener = listener_for(self._settings, self._database, self.publish)
-                await listener.start()
-                self._listener = listener
+        """Start the listener once, in a task of its own.
+
+        Whoever asked first may go away meanwhile: cancelled halfway, the
+        listener's connection would be left mid-statement, and unclosed.
+        """
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start_listener())
+        starting = self._starting
+        try:
+            await asyncio.shield(starting)
+        except Exception:
+            if self._starting is starting:  # failed: the next subscriber tries again
+                self._starting = None
+            raise
+
+    async def _start_listener(self) -> None:
+        listener = listener_for(self._settings, self._database, self.publish)
+        await listener.start()
+        self._listener = listener
