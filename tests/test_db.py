@@ -4,9 +4,9 @@ on PostgreSQL a read sends no transaction control at all."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event
@@ -28,6 +28,7 @@ mutation($input: EnrollmentInput!) {
   enrollStudent(input: $input) { changed student { courses { nodes { code } } } }
 }
 """
+T = TypeVar("T")
 
 
 @contextmanager
@@ -47,21 +48,28 @@ def begins(app: App) -> Iterator[Counter[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-async def test_only_a_mutation_takes_the_write_lock_at_begin(app: App) -> None:
-    if not app.database.is_sqlite:
-        pytest.skip("PostgreSQL locks rows, not the database")
+async def _read_then_enroll(
+    app: App, watch: Callable[[App], AbstractContextManager[T]]
+) -> tuple[T, T]:
+    """What ``watch`` saw of a read (a query and /healthz), then of an enrollment."""
     async with app.database.engine.begin() as connection:
         headers = bearer(app.settings, await add_user(connection, "admin", is_admin=True))
         student = await add_student(connection)
         course = await add_course(connection, "C1")
 
-    with begins(app) as reading:
+    with watch(app) as reading:
         await app.client.query(READ, {"id": gid("Course", course)}, **headers)
         assert (await app.client.http.get("/healthz")).status_code == 200
-    with begins(app) as writing:
+    with watch(app) as writing:
         link = {"studentId": gid("Student", student), "courseId": gid("Course", course)}
         await app.client.query(ENROLL, {"input": link}, **headers)
+    return reading, writing
 
+
+async def test_only_a_mutation_takes_the_write_lock_at_begin(app: App) -> None:
+    if not app.database.is_sqlite:
+        pytest.skip("PostgreSQL locks rows, not the database")
+    reading, writing = await _read_then_enroll(app, begins)
     assert set(reading) == {"BEGIN DEFERRED"}
     # The viewer is read before the write, the payload after it.
     assert writing == {"BEGIN DEFERRED": 2, "BEGIN IMMEDIATE": 1}
@@ -94,17 +102,7 @@ def driver_queries(app: App) -> Iterator[list[str]]:
 async def test_a_read_sends_no_begin_or_rollback_on_postgresql(app: App) -> None:
     if app.database.is_sqlite:
         pytest.skip("a SQLite reader's transaction keeps one snapshot for all its reads")
-    async with app.database.engine.begin() as connection:
-        headers = bearer(app.settings, await add_user(connection, "admin", is_admin=True))
-        student = await add_student(connection)
-        course = await add_course(connection, "C1")
-
-    with driver_queries(app) as reading:
-        await app.client.query(READ, {"id": gid("Course", course)}, **headers)
-    with driver_queries(app) as writing:
-        link = {"studentId": gid("Student", student), "courseId": gid("Course", course)}
-        await app.client.query(ENROLL, {"input": link}, **headers)
-
+    reading, writing = await _read_then_enroll(app, driver_queries)
     control = ("BEGIN", "COMMIT", "ROLLBACK")
     assert [query for query in reading if query.startswith(control)] == []
     assert [query.split()[0].rstrip(";") for query in writing if query.startswith(control)] == [
