@@ -33,16 +33,21 @@ SOCKETS = 200
 SECONDS = 10
 
 
-async def test_two_hundred_sockets_get_a_change_a_second_and_leave_nothing_behind(
-    settings: Settings, own_database_url: str
-) -> None:
-    own = replace(settings, database_url=own_database_url)
+async def _admin_and_link(own: Settings) -> tuple[dict[str, str], dict[str, str]]:
+    """An admin's headers, and the global IDs of a student and a course not yet linked."""
     database = Database(own)
     async with database.engine.begin() as conn:
         admin = bearer(own, await add_user(conn, "admin", is_admin=True))
         course, student = await add_course(conn, "C1"), await add_student(conn, "Sam")
     await database.dispose()
-    link = {"s": gid("Student", student), "c": gid("Course", course)}
+    return admin, {"s": gid("Student", student), "c": gid("Course", course)}
+
+
+async def test_two_hundred_sockets_get_a_change_a_second_and_leave_nothing_behind(
+    settings: Settings, own_database_url: str
+) -> None:
+    own = replace(settings, database_url=own_database_url)
+    admin, link = await _admin_and_link(own)
     async with serve_live(own) as live:
         # Warm up (the listener, the caches), then count what the sockets hold.
         await _round(live, 2, 2, link, admin)
@@ -94,12 +99,7 @@ async def test_a_consumer_that_falls_behind_is_closed_and_the_others_are_not(
     settings: Settings, own_database_url: str
 ) -> None:
     own = replace(settings, database_url=own_database_url, subscription_queue=QUEUE)
-    database = Database(own)
-    async with database.engine.begin() as conn:
-        admin = bearer(own, await add_user(conn, "admin", is_admin=True))
-        course, student = await add_course(conn, "C1"), await add_student(conn, "Sam")
-    await database.dispose()
-    link = {"s": gid("Student", student), "c": gid("Course", course)}
+    admin, link = await _admin_and_link(own)
     stall = Stall()
     async with (
         serve_live(own, wrap=stall) as live,
