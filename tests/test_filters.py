@@ -71,6 +71,7 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"name": {"contains": "_"}}, ["bob_b"]),
     ({"name": {"in": ["Zoë", "bob_b", "nobody"]}}, ["bob_b", "Zoë"]),
     ({"name": {"in": []}}, []),
+    ({"name": {"in": ["Zoë"]}}, ["Zoë"]),  # a list of another length, the same statement
     ({"grade": {"eq": "A"}}, ["Élodie"]),
     ({"grade": {"ne": "A"}}, ["élise", "Bob 100%", "bob_b", "Zoë"]),
     ({"grade": {"isNull": True}}, ["élise", "Zoë"]),

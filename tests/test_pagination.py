@@ -55,6 +55,20 @@ async def test_forward_paging_visits_every_row_once(
     assert seen == [f"s{i:02}" for i in range(1, 8)]
 
 
+async def test_total_count_is_the_whole_list_wherever_the_page_is(
+    client: GraphQLClient, connection: AsyncConnection
+) -> None:
+    # The count is read with the page: past the last row there is no row to carry it.
+    await _students(connection, ["A"] * 5)
+    end = (await _page(client, first=5))["pageInfo"]["endCursor"]
+    past_the_end = await _page(client, first=2, after=end)
+    assert (past_the_end["edges"], past_the_end["totalCount"]) == ([], 5)
+    start = (await _page(client, first=1))["pageInfo"]["startCursor"]
+    before_the_start = await _page(client, last=2, before=start)
+    assert (before_the_start["edges"], before_the_start["totalCount"]) == ([], 5)
+    assert (await _page(client, last=2))["totalCount"] == 5
+
+
 async def test_backward_paging_from_the_end(
     client: GraphQLClient, connection: AsyncConnection
 ) -> None:

@@ -4,16 +4,34 @@ Filters arrive as the executor's coerced argument values (dicts keyed by the
 GraphQL names) and compile to one SQL predicate; relationship filters become
 correlated ``EXISTS`` sub-queries. Every predicate is two-valued (never SQL
 NULL), so ``not`` is the exact complement of its filter.
+
+A predicate holds no values: each value is a parameter named by its place in
+the filter (``filter_name_contains``), so that every filter of one shape
+(``filter_shape``) compiles to the same SQL, which is built once and bound
+with that filter's values (``filter_values``) each time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -24,7 +42,15 @@ from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
-__all__ = ["UNSET", "DateTimeFilter", "StringFilter", "compile_filter"]
+__all__ = [
+    "UNSET",
+    "DateTimeFilter",
+    "StringFilter",
+    "compile_filter",
+    "filter_shape",
+    "filter_size",
+    "filter_values",
+]
 
 UNSET: Any = strawberry.UNSET
 
@@ -126,28 +152,39 @@ def _among_default(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 Predicate = ColumnElement[bool]
-Compiler = Callable[[Any], Predicate]
+# A filter field's value and the name of its place, from which its parameters are named.
+Compiler = Callable[[Any, str], Predicate]
 # By filter input and model: what each field of the input compiles to.
 _COMPILERS: dict[tuple[type[Any], type[Any]], dict[str, Compiler]] = {}
+_PREFIX = "filter"
+
+
+def _bound(place: str) -> BindParameter[Any]:
+    return bindparam(place)
 
 
 def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Compiler:
     def guard(predicate: Predicate) -> Predicate:
         return and_(column.is_not(None), predicate) if nullable else predicate
 
-    def compile_(spec: Mapping[str, Any]) -> Predicate:
+    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
         clauses: list[Predicate] = []
-        if (value := spec.get("eq")) is not None:
-            clauses.append(guard(column == value))
-        if (value := spec.get("ne")) is not None:
-            clauses.append(column.is_distinct_from(value))
+        if spec.get("eq") is not None:
+            clauses.append(guard(column == _bound(f"{place}_eq")))
+        if spec.get("ne") is not None:
+            clauses.append(column.is_distinct_from(_bound(f"{place}_ne")))
         if (value := spec.get("in")) is not None:
-            clauses.append(guard(column.in_(value)) if value else false())
-        if (value := spec.get("contains")) is not None:
-            clauses.append(guard(position(fold(column), fold(value)) > 0))
-        if (value := spec.get("startsWith")) is not None:
+            if value:
+                clauses.append(guard(column.in_(bindparam(f"{place}_in", expanding=True))))
+            else:
+                clauses.append(false())
+        if spec.get("contains") is not None:
+            needle = _bound(f"{place}_contains")
+            clauses.append(guard(position(fold(column), fold(needle)) > 0))
+        if spec.get("startsWith") is not None:
             # substr, not LIKE: SQLite's LIKE ignores case and needs escaping.
-            clauses.append(guard(func.substr(column, 1, func.length(value)) == value))
+            prefix = _bound(f"{place}_startsWith")
+            clauses.append(guard(func.substr(column, 1, func.length(prefix)) == prefix))
         if (value := spec.get("isNull")) is not None:
             clauses.append(column.is_(None) if value else column.is_not(None))
         return and_(true(), *clauses)
@@ -164,9 +201,14 @@ def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
         "lte": column.__le__,
     }
 
-    def compile_(spec: Mapping[str, Any]) -> Predicate:
+    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
         return and_(
-            true(), *(operators[op](value) for op, value in spec.items() if value is not None)
+            true(),
+            *(
+                operators[op](_bound(f"{place}_{op}"))
+                for op, value in spec.items()
+                if value is not None
+            ),
         )
 
     return compile_
@@ -180,28 +222,28 @@ def _some_none(
     [(key, link_key)] = link.synchronize_pairs
     linked = link.secondary.join(link.target, link.secondaryjoin)
 
-    def linked_to_match(spec: Mapping[str, Any]) -> Predicate:
-        matches = compile_filter(target, model, spec)
+    def linked_to_match(spec: Mapping[str, Any], place: str) -> Predicate:
+        matches = _compile(target, model, spec, place)
         return _Among(key, select(link_key).select_from(linked).where(matches))
 
-    def compile_(spec: Mapping[str, Any]) -> Predicate:
+    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
         clauses: list[Predicate] = []
         if (some := spec.get("some")) is not None:
-            clauses.append(linked_to_match(some))
+            clauses.append(linked_to_match(some, f"{place}_some"))
         if (none := spec.get("none")) is not None:
-            clauses.append(not_(linked_to_match(none)))
+            clauses.append(not_(linked_to_match(none, f"{place}_none")))
         return and_(true(), *clauses)
 
     return compile_
 
 
 def _has(relationship: InstrumentedAttribute[Any], target: type[Any], model: type[Any]) -> Compiler:
-    return lambda spec: relationship.has(compile_filter(target, model, spec))
+    return lambda spec, place: relationship.has(_compile(target, model, spec, place))
 
 
 def _present(relationship: InstrumentedAttribute[Any]) -> Compiler:
     [column] = relationship.property.local_columns
-    return lambda value: column.is_not(None) if value else column.is_(None)
+    return lambda value, _place: column.is_not(None) if value else column.is_(None)
 
 
 def _input_type(annotation: Any) -> Any:
@@ -240,20 +282,79 @@ def _compilers(filter_class: type[Any], model: type[Any]) -> dict[str, Compiler]
 
 
 def compile_filter(filter_class: type[Any], model: type[Any], spec: Mapping[str, Any]) -> Predicate:
-    """One SQL predicate for a filter value on ``model``; keys are ANDed, nulls ignored."""
+    """One SQL predicate for a filter value on ``model``; keys are ANDed, nulls ignored.
+
+    It depends on the filter's shape only: bind it with ``filter_values(spec)``.
+    """
+    return _compile(filter_class, model, spec, _PREFIX)
+
+
+def _compile(
+    filter_class: type[Any], model: type[Any], spec: Mapping[str, Any], place: str
+) -> Predicate:
     fields = _compilers(filter_class, model)
     clauses: list[Predicate] = []
     for key, value in spec.items():
         if value is None:
             continue
         if key == "and":
-            items = (compile_filter(filter_class, model, item) for item in value)
+            items = (
+                _compile(filter_class, model, item, f"{place}_and{i}")
+                for i, item in enumerate(value)
+            )
             clauses.append(and_(true(), *items))
         elif key == "or":
-            items = (compile_filter(filter_class, model, item) for item in value)
+            items = (
+                _compile(filter_class, model, item, f"{place}_or{i}")
+                for i, item in enumerate(value)
+            )
             clauses.append(or_(false(), *items))
         elif key == "not":
-            clauses.append(not_(compile_filter(filter_class, model, value)))
+            clauses.append(not_(_compile(filter_class, model, value, f"{place}_not")))
         else:
-            clauses.append(fields[key](value))
+            clauses.append(fields[key](value, f"{place}_{key}"))
     return and_(true(), *clauses)
+
+
+def filter_shape(spec: Any) -> Hashable:
+    """What the SQL of a filter depends on: its keys, lists' lengths, booleans, not values.
+
+    An empty ``in`` list compiles to FALSE, so whether a list of values is
+    empty is part of the shape; how long it is otherwise is not (one
+    expanding parameter holds it).
+    """
+    if isinstance(spec, Mapping):
+        return tuple((key, filter_shape(value)) for key, value in spec.items() if value is not None)
+    if isinstance(spec, list):
+        if any(isinstance(item, Mapping) for item in spec):
+            return tuple(filter_shape(item) for item in spec)
+        return bool(spec)
+    if isinstance(spec, bool):
+        return spec
+    return None
+
+
+def filter_size(spec: Any) -> int:
+    """How many keys the filter sets, at every level: at least its SQL terms."""
+    if isinstance(spec, Mapping):
+        return sum(1 + filter_size(value) for value in spec.values() if value is not None)
+    if isinstance(spec, list):
+        return sum(filter_size(item) for item in spec)
+    return 0
+
+
+def filter_values(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters ``compile_filter`` names for this filter, with their values."""
+    return dict(_values(spec, _PREFIX))
+
+
+def _values(spec: Any, place: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if value is not None:
+                yield from _values(value, f"{place}_{key}")
+    elif isinstance(spec, list) and any(isinstance(item, Mapping) for item in spec):
+        for i, item in enumerate(spec):
+            yield from _values(item, f"{place}{i}")
+    elif not isinstance(spec, bool):
+        yield place, spec

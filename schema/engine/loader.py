@@ -30,7 +30,7 @@ from schema.engine.relations import (
     ToOne,
 )
 from schema.engine.selection import Document, Field
-from schema.engine.statements import KEYS, Statements
+from schema.engine.statements import KEYS, TOTAL, Statements
 from schema.engine.typemap import named, node_of, origin, relations
 from server.db import count_rows
 
@@ -163,10 +163,19 @@ class Loader:
         counts: dict[Any, int] = {}
         if keys:
             parent_keys = None if parents is None else keys
-            statement, params = self._sql.page(spec, page, filter_value, parent_keys)
-            for row in await self._fetch(statement, params):
+            want_total = any(f.name == "totalCount" for f in selected)
+            # A root page reads its list's count itself (one round trip).
+            with_total = want_total and parents is None and self._sql.counts_with_page(filter_value)
+            statement, params = self._sql.page(
+                spec, page, filter_value, parent_keys, with_total=with_total
+            )
+            rows = await self._fetch(statement, params)
+            for row in rows:
                 pages[None if parents is None else row.link_parent].append(row)
-            if any(f.name == "totalCount" for f in selected):
+            if with_total and rows:
+                counts = {None: getattr(rows[0], TOTAL)}
+            elif want_total and not (with_total and page.after is None and page.before is None):
+                # Nested pages, a filter too large, or an empty page past a cursor.
                 counts = await self._counts(spec, filter_value, parent_keys)
 
         classes = (origin(connection_type), origin(named(connection_type.fields["edges"].type)))
@@ -255,10 +264,11 @@ class Loader:
         self, spec: ListSpec, filter_value: Any, keys: list[Any] | None
     ) -> dict[Any, int]:
         if keys is None or spec.parent is None:
-            [row] = await self._fetch(self._sql.total(spec, filter_value))
-            return {None: row.total}
-        rows = await self._fetch(self._sql.counts(spec, filter_value), {KEYS: self._sql.keys(keys)})
-        return {row.parent: row.total for row in rows}
+            [row] = await self._fetch(*self._sql.total(spec, filter_value))
+            return {None: getattr(row, TOTAL)}
+        statement, params = self._sql.counts(spec, filter_value)
+        rows = await self._fetch(statement, {**params, KEYS: self._sql.keys(keys)})
+        return {row.parent: getattr(row, TOTAL) for row in rows}
 
     async def _fetch(
         self, stmt: Select[Any], params: dict[str, Any] | None = None
