@@ -157,6 +157,7 @@ class Loader:
         )
         want_edges = any(f.name == "edges" for f in selected)
         want_cursors = any(f.name == "cursor" for f in edge_fields)
+        want_page_info = any(f.name == "pageInfo" for f in selected)
 
         keys: list[Any] = [None] if parents is None else sorted({p.pk for p in parents})
         pages: dict[Any, list[Row[Any]]] = defaultdict(list)
@@ -181,7 +182,14 @@ class Loader:
         classes = (origin(connection_type), origin(named(connection_type.fields["edges"].type)))
         by_key = {
             key: self._connection(
-                spec, page, classes, pages[key], counts.get(key, 0), want_edges, want_cursors
+                spec,
+                page,
+                classes,
+                pages[key],
+                counts.get(key, 0),
+                want_edges=want_edges,
+                want_cursors=want_cursors,
+                want_page_info=want_page_info,
             )
             for key in keys
         }
@@ -203,15 +211,18 @@ class Loader:
         classes: tuple[Any, Any],
         fetched: list[Row[Any]],
         total: int,
+        *,
         want_edges: bool,
         want_cursors: bool,
+        want_page_info: bool,
     ) -> Any:
-        """One parent's page; edges (and inner cursors) only when the document selects them."""
+        """One parent's page; edges (and cursors) only when the document selects them."""
         rows, has_next, has_previous = page.window(fetched)
-        # Cursors cost a JSON dump each: make the inner ones only when asked for.
+        # Cursors cost a JSON dump each: make them only where the document reads them.
+        ends = (0, len(rows) - 1) if want_page_info else ()
         cursors = [
             page.cursor([getattr(row, key.label) for key in page.keys])
-            if want_cursors or i in (0, len(rows) - 1)
+            if want_cursors or i in ends
             else ""
             for i, row in enumerate(rows)
         ]

@@ -105,6 +105,7 @@ class Page:
     backward: bool
     after: tuple[Any, ...] | None
     before: tuple[Any, ...] | None
+    signature: str  # the order, as cursors name it
 
     def order_by(self) -> list[UnaryExpression[Any]]:
         return [key.order_by(self.backward) for key in self.keys]
@@ -114,7 +115,7 @@ class Page:
         """What this page's SQL depends on: everything but the values it binds."""
         return (
             self.list_name,
-            _signature(self.keys),
+            self.signature,
             self.backward,
             _nulls(self.after),
             _nulls(self.before),
@@ -142,7 +143,7 @@ class Page:
         return clauses, values
 
     def cursor(self, values: Sequence[Any]) -> str:
-        return encode_cursor(self.list_name, _signature(self.keys), values)
+        return encode_cursor(self.list_name, self.signature, values)
 
     def window(self, rows: Sequence[Any]) -> tuple[list[Any], bool, bool]:
         """Trim the one extra row fetched; return the rows, hasNext, hasPrevious."""
@@ -238,4 +239,5 @@ def parse_page(
         backward=backward,
         after=None if after is None else _decode_cursor(after, list_name, keys, signature),
         before=None if before is None else _decode_cursor(before, list_name, keys, signature),
+        signature=signature,
     )
