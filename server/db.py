@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from server import sqlite_driver
 from server.config import Settings
 
 __all__ = ["Database", "SqlStats", "sql_stats"]
@@ -132,6 +133,8 @@ class Database:
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "postgresql":
             kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
+        if url.get_backend_name() == "sqlite":
+            kwargs.update(async_creator=sqlite_driver.connector(url))
         # Errors name the statement but not its parameters: those may be secrets.
         self.engine = create_async_engine(url, hide_parameters=True, **kwargs)
         self.is_sqlite = url.get_backend_name() == "sqlite"
