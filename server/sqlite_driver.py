@@ -40,6 +40,7 @@ class _Cursor:
         self.rowcount = -1
         self.lastrowid: Any = None
         self._rows: list[Any] = []
+        self._read = 0  # how many of them have been handed out
 
     async def __aenter__(self) -> _Cursor:
         return self  # nothing to open yet: the statement's trip opens the cursor
@@ -59,23 +60,30 @@ class _Cursor:
         return self
 
     async def fetchall(self) -> list[Any]:
-        rows, self._rows = self._rows, []
-        return rows
+        return self._take(len(self._rows))
 
     async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
+        rows = self._take(1)
+        return rows[0] if rows else None
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        count = self.arraysize if size is None else size
-        rows, self._rows = self._rows[:count], self._rows[count:]
-        return rows
+        return self._take(self.arraysize if size is None else size)
 
     async def close(self) -> None:
-        self._rows = []
+        self._rows, self._read = [], 0
+
+    def _take(self, count: int) -> list[Any]:
+        if self._read == 0 and count >= len(self._rows):  # all at once, as SQLAlchemy reads
+            rows, self._rows = self._rows, []
+            return rows
+        rows = self._rows[self._read : self._read + count]
+        self._read += len(rows)
+        return rows
 
     async def _run(self, work: Callable[[sqlite3.Cursor], object]) -> None:
         outcome = await self._connection.in_thread(work)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
+        self._read = 0
 
 
 class _Connection(aiosqlite.Connection):
