@@ -21,10 +21,8 @@ import strawberry
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Select,
     and_,
     bindparam,
-    exists,
     false,
     func,
     not_,
@@ -32,15 +30,12 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import GenericFunction
-from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import Integer, String
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
+
+from schema.engine.sql_functions import Among, fold, position
 
 __all__ = [
     "UNSET",
@@ -77,79 +72,6 @@ class DateTimeFilter:
 
 
 # ------------------------------------------------------------------ compiling
-
-
-class fold(GenericFunction[str]):  # noqa: N801 - SQL function names are lower case
-    """Unicode-aware lower-casing, the same on every back end."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(fold, "sqlite")
-def _fold_sqlite(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"campus_fold({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(fold)
-def _fold_default(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-class position(GenericFunction[int]):  # noqa: N801
-    """1-based position of the second string in the first, 0 when absent."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(position, "sqlite")
-def _position_sqlite(element: position, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(position)
-def _position_default(element: position, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-class _Among(ColumnElement[bool]):
-    """Whether ``value`` is among what ``members`` (a one-column SELECT) returns.
-
-    On SQLite this is ``value IN (members)``: SQLite runs a correlated EXISTS
-    once per outer row and never turns it into a join, so a selective
-    relationship filter (the students of one course) would read, and fold the
-    name of, every student; IN reads the sub-query once and drives the outer
-    table from its rows. Elsewhere it is EXISTS, which PostgreSQL plans as a
-    semi- or anti-join by cost (NOT IN it cannot plan as an anti-join).
-    """
-
-    inherit_cache = True
-    _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012 - SQLAlchemy's own form
-        ("value", InternalTraversal.dp_clauseelement),
-        ("members", InternalTraversal.dp_clauseelement),
-    ]
-
-    def __init__(self, value: ColumnElement[Any], members: Select[Any]) -> None:
-        self.value = value
-        self.members = members.correlate(None)
-
-    @property
-    def _from_objects(self) -> Any:
-        return self.value._from_objects
-
-
-@compiles(_Among, "sqlite")
-def _among_sqlite(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.value.in_(element.members), **kw)
-
-
-@compiles(_Among)
-def _among_default(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
-    [member] = element.members.selected_columns
-    correlated = element.members.where(member == element.value)
-    return compiler.process(exists(correlated.correlate(*element._from_objects)), **kw)
-
 
 Predicate = ColumnElement[bool]
 # A filter field's value and the name of its place, from which its parameters are named.
@@ -224,7 +146,7 @@ def _some_none(
 
     def linked_to_match(spec: Mapping[str, Any], place: str) -> Predicate:
         matches = _compile(target, model, spec, place)
-        return _Among(key, select(link_key).select_from(linked).where(matches))
+        return Among(key, select(link_key).select_from(linked).where(matches))
 
     def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
         clauses: list[Predicate] = []

@@ -1,0 +1,92 @@
+"""The SQL the filters compile to that SQLAlchemy has no portable form of.
+
+Each construct renders per dialect: case folding and substring position
+(SQLite's own ``lower()`` folds ASCII only, so it gets a function of ours),
+and membership in a sub-select, which SQLite and PostgreSQL plan well in
+different forms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Integer, String
+
+__all__ = ["Among", "fold", "position"]
+
+
+class fold(GenericFunction[str]):  # noqa: N801 - SQL function names are lower case
+    """Unicode-aware lower-casing, the same on every back end."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(fold, "sqlite")
+def _fold_sqlite(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"campus_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold)
+def _fold_default(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+class position(GenericFunction[int]):  # noqa: N801
+    """1-based position of the second string in the first, 0 when absent."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(position, "sqlite")
+def _position_sqlite(element: position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position)
+def _position_default(element: position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+class Among(ColumnElement[bool]):
+    """Whether ``value`` is among what ``members`` (a one-column SELECT) returns.
+
+    On SQLite this is ``value IN (members)``: SQLite runs a correlated EXISTS
+    once per outer row and never turns it into a join, so a selective
+    relationship filter (the students of one course) would read, and fold the
+    name of, every student; IN reads the sub-query once and drives the outer
+    table from its rows. Elsewhere it is EXISTS, which PostgreSQL plans as a
+    semi- or anti-join by cost (NOT IN it cannot plan as an anti-join).
+    """
+
+    inherit_cache = True
+    _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012 - SQLAlchemy's own form
+        ("value", InternalTraversal.dp_clauseelement),
+        ("members", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, value: ColumnElement[Any], members: Select[Any]) -> None:
+        self.value = value
+        self.members = members.correlate(None)
+
+    @property
+    def _from_objects(self) -> Any:
+        return self.value._from_objects
+
+
+@compiles(Among, "sqlite")
+def _among_sqlite(element: Among, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.value.in_(element.members), **kw)
+
+
+@compiles(Among)
+def _among_default(element: Among, compiler: SQLCompiler, **kw: Any) -> str:
+    [member] = element.members.selected_columns
+    correlated = element.members.where(member == element.value)
+    return compiler.process(exists(correlated.correlate(*element._from_objects)), **kw)
