@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import schema.engine.statements as statements
 from server.models import Article, Course, Student, Teacher, User, registrations
 from tests.support import GraphQLClient
 
@@ -184,3 +185,17 @@ async def test_relationship_filters_of_one_shape_keep_their_own_values(
     for name, codes in [("élise", ["cs102"]), ("bob_b", ["MA201"])]:
         data = await client.query(courses, {"name": name})
         assert [course["code"] for course in data["courses"]["nodes"]] == codes
+
+
+@pytest.mark.usefixtures("campus")
+async def test_filter_shapes_kept_are_bounded(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Clients choose filter shapes: the statements kept for them are the most recent few.
+    monkeypatch.setattr(statements, "FILTERED_SHAPES", 8)
+    statements._FILTERED.clear()
+    for alternatives in range(1, 30):
+        names = await _names(client, {"or": [{"name": {"eq": "Zoë"}}] * alternatives})
+        assert names == ["Zoë"]
+    assert len(statements._FILTERED) == 8
+    assert await _names(client, {"or": [{"name": {"eq": "bob_b"}}]}) == ["bob_b"]
