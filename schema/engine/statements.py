@@ -86,7 +86,9 @@ class Statements:
                 *(column.label(name) for name, column in spec.edge_columns.items()),
             ]
             if with_total:
-                columns.append(self._count(spec, predicate).scalar_subquery().label(TOTAL))
+                # Never correlated: the count is of the whole list, not of the row.
+                count = self._count(spec, predicate).correlate(None)
+                columns.append(count.scalar_subquery().label(TOTAL))
             return (
                 select(*columns)
                 .select_from(spec.source)
