@@ -27,16 +27,6 @@ class fold(GenericFunction[str]):  # noqa: N801 - SQL function names are lower c
     inherit_cache = True
 
 
-@compiles(fold, "sqlite")
-def _fold_sqlite(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"campus_fold({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(fold)
-def _fold_default(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
 class position(GenericFunction[int]):  # noqa: N801
     """1-based position of the second string in the first, 0 when absent."""
 
@@ -44,14 +34,21 @@ class position(GenericFunction[int]):  # noqa: N801
     inherit_cache = True
 
 
-@compiles(position, "sqlite")
-def _position_sqlite(element: position, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
+def _rendered_as(function: type[GenericFunction[Any]], *, sqlite: str, elsewhere: str) -> None:
+    """Render ``function`` as the SQL function named ``sqlite`` there, ``elsewhere`` otherwise."""
+
+    @compiles(function, "sqlite")
+    def _on_sqlite(element: GenericFunction[Any], compiler: SQLCompiler, **kw: Any) -> str:
+        return f"{sqlite}({compiler.process(element.clauses, **kw)})"
+
+    @compiles(function)
+    def _elsewhere(element: GenericFunction[Any], compiler: SQLCompiler, **kw: Any) -> str:
+        return f"{elsewhere}({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(position)
-def _position_default(element: position, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
+# campus_fold is registered on every SQLite connection (server.db): lower() there folds ASCII only.
+_rendered_as(fold, sqlite="campus_fold", elsewhere="lower")
+_rendered_as(position, sqlite="instr", elsewhere="strpos")
 
 
 class Among(ColumnElement[bool]):
