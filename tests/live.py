@@ -19,9 +19,11 @@ from server.app import create_app
 from server.config import Settings
 from server.db import Database
 from server.live import Hub
-from tests.support import GraphQLClient
+from tests.people import add_user
+from tests.rows import add_course, add_student
+from tests.support import GraphQLClient, gid
 
-__all__ = ["LiveApp", "Socket", "Stall", "serve_live"]
+__all__ = ["Cast", "LiveApp", "Socket", "Stall", "link", "seed_cast", "serve_live"]
 
 PROTOCOL = "graphql-transport-ws"
 WAIT_SECONDS = 10.0
@@ -185,3 +187,30 @@ async def serve_live(
         leave.set()
         await holder
         await database.dispose()
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The rows a live test starts from: an admin, three users, three students, some courses."""
+
+    admin: int
+    users: tuple[int, int, int]
+    students: list[int]
+    courses: list[int]
+
+
+async def seed_cast(settings: Settings, *, courses: int) -> Cast:
+    """The cast, committed to the database ``settings`` name (students "Student 0", …)."""
+    database = Database(settings)
+    async with database.engine.begin() as conn:
+        admin = await add_user(conn, "admin", is_admin=True)
+        ann, ben, cal = [await add_user(conn, name) for name in ("ann", "ben", "cal")]
+        students = [await add_student(conn, f"Student {i}") for i in range(3)]
+        course_ids = [await add_course(conn, f"C{i}") for i in range(courses)]
+    await database.dispose()
+    return Cast(admin, (ann, ben, cal), students, course_ids)
+
+
+def link(student: int, course: int) -> dict[str, str]:
+    """The variables of an enroll or withdraw mutation: ``$s`` and ``$c``."""
+    return {"s": gid("Student", student), "c": gid("Course", course)}

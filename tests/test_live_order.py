@@ -14,12 +14,10 @@ from typing import Any
 import pytest
 
 from server.config import Settings
-from server.db import Database
 from server.services import enrollment, follows
 from server.services.permissions import Actor
-from tests.live import LiveApp, serve_live
-from tests.people import add_user, bearer
-from tests.rows import add_course, add_student
+from tests.live import LiveApp, link, seed_cast, serve_live
+from tests.people import bearer
 from tests.support import gid
 
 ROSTER = """subscription ($id: ID!) { courseRosterChanged(courseId: $id) {
@@ -56,15 +54,9 @@ async def world(settings: Settings, own_database_url: str) -> AsyncIterator[Worl
     if own_database_url.startswith("sqlite"):
         pytest.skip("SQLite has one writer at a time: its events commit in id order")
     own = replace(settings, database_url=own_database_url)
-    database = Database(own)
-    async with database.engine.begin() as conn:
-        admin = await add_user(conn, "admin", is_admin=True)
-        ann, ben, cal = [await add_user(conn, name) for name in ("ann", "ben", "cal")]
-        students = [await add_student(conn, f"S{i}") for i in range(3)]
-        courses = [await add_course(conn, f"C{i}") for i in range(2)]
-    await database.dispose()
+    cast = await seed_cast(own, courses=2)
     async with serve_live(own) as live:
-        yield World(live, admin, ann, ben, cal, students, courses)
+        yield World(live, cast.admin, *cast.users, cast.students, cast.courses)
 
 
 async def without_waiting(change: Awaitable[None]) -> None:
@@ -73,10 +65,6 @@ async def without_waiting(change: Awaitable[None]) -> None:
     Shielded: after a timeout the change goes on, and ends with the open transaction.
     """
     await asyncio.wait_for(asyncio.shield(change), NO_WAITING_SECONDS)
-
-
-def link(student: int, course: int) -> dict[str, str]:
-    return {"s": gid("Student", student), "c": gid("Course", course)}
 
 
 def roster(course: int) -> dict[str, str]:

@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from server.config import Settings
-from server.db import Database
 from server.models import Follow
 from tests.faults import failing_write
-from tests.live import LiveApp, serve_live
-from tests.people import add_user, bearer
-from tests.rows import add_course, add_student, register
+from tests.live import LiveApp, link, seed_cast, serve_live
+from tests.people import bearer
+from tests.rows import register
 from tests.support import gid
 
 ROSTER = """subscription ($id: ID!) { courseRosterChanged(courseId: $id) {
@@ -68,19 +67,9 @@ class World:
 @pytest.fixture
 async def world(settings: Settings, own_database_url: str) -> AsyncIterator[World]:
     own = replace(settings, database_url=own_database_url)
-    database = Database(own)
-    async with database.engine.begin() as conn:
-        admin = await add_user(conn, "admin", is_admin=True)
-        ann, ben, cal = [await add_user(conn, name) for name in ("ann", "ben", "cal")]
-        students = [await add_student(conn, f"Student {i}") for i in range(3)]
-        courses = [await add_course(conn, f"C{i}") for i in range(4)]
-    await database.dispose()
+    cast = await seed_cast(own, courses=4)
     async with serve_live(own) as live:
-        yield World(live, bearer(own, admin), ann, ben, cal, students, courses)
-
-
-def link(student: int, course: int) -> dict[str, str]:
-    return {"s": gid("Student", student), "c": gid("Course", course)}
+        yield World(live, bearer(own, cast.admin), *cast.users, cast.students, cast.courses)
 
 
 async def test_course_roster_gets_added_and_removed_with_nested_objects(world: World) -> None:
