@@ -130,14 +130,14 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         url = make_url(settings.database_url)
+        self.is_sqlite = url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {}
-        if url.get_backend_name() == "postgresql":
-            kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
-        if url.get_backend_name() == "sqlite":
+        if self.is_sqlite:
             kwargs.update(async_creator=sqlite_driver.connector(url))
+        elif url.get_backend_name() == "postgresql":
+            kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
         # Errors name the statement but not its parameters: those may be secrets.
         self.engine = create_async_engine(url, hide_parameters=True, **kwargs)
-        self.is_sqlite = url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)

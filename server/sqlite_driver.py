@@ -49,10 +49,7 @@ class _Cursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> _Cursor:
-        def run(cursor: sqlite3.Cursor) -> None:
-            cursor.execute(sql, () if parameters is None else parameters)
-
-        await self._run(run)
+        await self._run(lambda cursor: cursor.execute(sql, parameters or ()))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> _Cursor:
@@ -73,9 +70,6 @@ class _Cursor:
         self._rows, self._read = [], 0
 
     def _take(self, count: int) -> list[Any]:
-        if self._read == 0 and count >= len(self._rows):  # all at once, as SQLAlchemy reads
-            rows, self._rows = self._rows, []
-            return rows
         rows = self._rows[self._read : self._read + count]
         self._read += len(rows)
         return rows

@@ -81,10 +81,6 @@ _COMPILERS: dict[tuple[type[Any], type[Any]], dict[str, Compiler]] = {}
 _PREFIX = "filter"
 
 
-def _bound(place: str) -> BindParameter[Any]:
-    return bindparam(place)
-
-
 def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Compiler:
     def guard(predicate: Predicate) -> Predicate:
         return and_(column.is_not(None), predicate) if nullable else predicate
@@ -92,20 +88,20 @@ def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Co
     def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
         clauses: list[Predicate] = []
         if spec.get("eq") is not None:
-            clauses.append(guard(column == _bound(f"{place}_eq")))
+            clauses.append(guard(column == bindparam(f"{place}_eq")))
         if spec.get("ne") is not None:
-            clauses.append(column.is_distinct_from(_bound(f"{place}_ne")))
+            clauses.append(column.is_distinct_from(bindparam(f"{place}_ne")))
         if (value := spec.get("in")) is not None:
             if value:
                 clauses.append(guard(column.in_(bindparam(f"{place}_in", expanding=True))))
             else:
                 clauses.append(false())
         if spec.get("contains") is not None:
-            needle = _bound(f"{place}_contains")
+            needle: BindParameter[str] = bindparam(f"{place}_contains")
             clauses.append(guard(position(fold(column), fold(needle)) > 0))
         if spec.get("startsWith") is not None:
             # substr, not LIKE: SQLite's LIKE ignores case and needs escaping.
-            prefix = _bound(f"{place}_startsWith")
+            prefix: BindParameter[str] = bindparam(f"{place}_startsWith")
             clauses.append(guard(func.substr(column, 1, func.length(prefix)) == prefix))
         if (value := spec.get("isNull")) is not None:
             clauses.append(column.is_(None) if value else column.is_not(None))
@@ -127,7 +123,7 @@ def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
         return and_(
             true(),
             *(
-                operators[op](_bound(f"{place}_{op}"))
+                operators[op](bindparam(f"{place}_{op}"))
                 for op, value in spec.items()
                 if value is not None
             ),

@@ -175,8 +175,9 @@ class Loader:
                 pages[None if parents is None else row.link_parent].append(row)
             if with_total and rows:
                 counts = {None: getattr(rows[0], TOTAL)}
-            elif want_total and not (with_total and page.after is None and page.before is None):
-                # Nested pages, a filter too large, or an empty page past a cursor.
+            elif want_total and (not with_total or page.after or page.before):
+                # Nested pages, a filter too large, or an empty page past a cursor (no
+                # row to carry the count); an empty page from the start is an empty list.
                 counts = await self._counts(spec, filter_value, parent_keys)
 
         classes = (origin(connection_type), origin(named(connection_type.fields["edges"].type)))
