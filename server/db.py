@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
 
 from server import sqlite_driver
 from server.config import Settings
@@ -115,6 +116,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # lower() folds ASCII only.
         dbapi_connection.create_function("campus_fold", 1, _fold, deterministic=True)
 
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, connection_record: Any, state: PoolResetState) -> None:
+        # The pool would roll back every connection handed back to it, and a
+        # session hands its connection back just after ending the transaction
+        # itself: a second trip to the connection's thread for nothing. Here
+        # the rollback is only for a connection still inside a transaction.
+        if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
@@ -133,7 +143,8 @@ class Database:
         self.is_sqlite = url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
-            kwargs.update(async_creator=sqlite_driver.connector(url))
+            # Reset on return by ``_configure_sqlite``'s handler, not by the pool.
+            kwargs.update(async_creator=sqlite_driver.connector(url), pool_reset_on_return=None)
         elif url.get_backend_name() == "postgresql":
             kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
         # Errors name the statement but not its parameters: those may be secrets.

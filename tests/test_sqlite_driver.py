@@ -58,6 +58,32 @@ async def test_a_statement_is_one_trip(sqlite: Database) -> None:
         await connection.rollback()
 
 
+async def test_a_read_ends_with_one_rollback(sqlite: Database) -> None:
+    session = sqlite.reader()
+    connection = await session.connection()
+    trips = await _counting_trips(connection)
+    await session.execute(text("SELECT count(*) FROM t"))
+    await session.close()
+    # The SELECT and the session's ROLLBACK (BEGIN came with the connection): the
+    # pool, handed the connection back, does not roll back a second time.
+    assert trips() == 2
+
+
+async def test_a_connection_handed_back_inside_a_transaction_is_rolled_back(
+    sqlite: Database,
+) -> None:
+    async with sqlite.engine.connect() as connection:
+        raw: Any = (await connection.get_raw_connection()).driver_connection
+        # A transaction SQLAlchemy does not know of: only the pool's reset can end it.
+        await raw.execute("BEGIN")
+        await raw.execute("INSERT INTO t (name) VALUES ('left open')")
+        assert raw.in_transaction
+    assert not raw.in_transaction
+    async with sqlite.engine.connect() as connection:
+        count = await connection.exec_driver_sql("SELECT count(*) FROM t")
+        assert count.scalar_one() == 0
+
+
 async def test_results_read_in_parts_and_errors_as_sqlite_gives_them(sqlite: Database) -> None:
     async with sqlite.engine.begin() as connection:
         await connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a'), ('b'), ('c')")
