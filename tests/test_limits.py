@@ -93,6 +93,21 @@ async def test_node_estimate_uses_the_default_page_size(client: GraphQLClient) -
     assert refused["measured"] == 168_420
 
 
+async def test_a_kept_measure_is_of_the_app_its_request_reaches(
+    settings: Settings, database: Database
+) -> None:
+    # A document's measures are kept between requests, by the page sizes they assume.
+    query = """{ students { nodes { courses { nodes {
+        students { nodes { courses { totalCount } } } } } } } }"""
+    async with serve(settings, database) as http:
+        client = GraphQLClient(http)
+        first, again = await client.refusal(query), await client.refusal(query)
+    async with serve(replace(settings, default_page_size=15), database) as http:
+        smaller = await GraphQLClient(http).refusal(query)
+    assert (first["measured"], again["measured"]) == (168_420, 168_420)
+    assert smaller["measured"] == 15 + 15**2 + 15**3 + 15**4  # 54,240
+
+
 async def test_node_estimate_follows_fragments_and_node_lookups(client: GraphQLClient) -> None:
     query = """query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Student { ...C } } }
       fragment C on Student {
