@@ -4,7 +4,7 @@ It reads the query document (``selection``), plans each list's page
 (``pagination``, ``nested``, ``filters``, ``ordering``), runs the plan in as
 few statements as the document has relationship fields (``loader``) and
 answers cached documents the short way (``execution``, ``compiled``), within
-the request's limits (``limits``, ``timeout``, ``caching``). What a
+the request's limits (``limits``, ``measure``, ``timeout``, ``caching``). What a
 relationship reads comes from the ORM mapper (``relations``); the domain
 types declare their fields with ``connection``, ``to_one`` and
 ``membership``. It imports the runtime below it (``server``) and nothing of
