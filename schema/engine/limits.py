@@ -14,8 +14,6 @@ from typing import Any
 from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLObjectType,
     GraphQLSyntaxError,
     OperationDefinitionNode,
     Source,
@@ -30,10 +28,6 @@ from schema.engine.measure import Measured, measured
 from server.config import Settings
 
 __all__ = ["QueryLimits", "QueryTooComplexError"]
-
-ParentType = GraphQLObjectType | GraphQLInterfaceType
-# Characters of an alias that count as one more value: about what a value takes.
-_KEY_LENGTH = 32
 
 
 class QueryTooComplexError(GraphQLError):
