@@ -18,6 +18,8 @@ def _parse(value: object) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO-8601 string")
     try:
+        if "\x00" in value:  # fromisoformat would stop at it and take what came before
+            raise ValueError
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(

@@ -39,7 +39,7 @@ from server.health import Readiness, database_answers, watch_signals
 from server.live import Hub
 from server.persisted import DocumentRefusedError, DocumentStore, cached
 from server.request_id import RequestIdMiddleware
-from server.transport import TransportRules, refusal
+from server.transport import TransportRules, load_json, refusal
 from server.websocket import TOO_MANY, LiveHandler, TextFrames, sockets
 
 __all__ = ["create_app"]
@@ -177,6 +177,10 @@ class CampusGraphQL(GraphQL[Context, None]):
         if context.token_problem is not None:
             raise ConnectionRejectionError({"message": context.token_problem})
         return UnsetType()  # acknowledged without a payload
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Over HTTP and on sockets alike: no lone surrogate gets in.
+        return load_json(data)
 
     def encode_json(self, data: object) -> bytes:
         # A nested page is a few hundred kilobytes of JSON: orjson writes it

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 MAX_AUTOMATIC_LENGTH = 20_000
 MEMORY_SIZE = 1_024
 REFRESH_SECONDS = 60.0
+_DIGEST = re.compile("[0-9a-f]{64}")
 
 
 def sha256(text: str) -> str:
@@ -137,6 +139,8 @@ class DocumentStore:
         self._remember(hash_, _Known(query, trusted=False, checked=time.monotonic()))
 
     async def _find(self, hash_: str) -> _Known | None:
+        if not _DIGEST.fullmatch(hash_):
+            return None  # not a SHA-256 as sha256() writes it: names no document
         now = time.monotonic()
         known = self._memory.get(hash_)
         if known is not None and now - known.checked < REFRESH_SECONDS:

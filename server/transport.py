@@ -4,15 +4,53 @@ A POST must be JSON: a form or ``text/plain`` — what a page on another site
 can make a browser post without asking first — never reaches a resolver. A
 body over the cap is refused from its declared length when it has one, and
 otherwise as soon as the bytes received pass the cap, without reading on.
+JSON whose text holds a lone surrogate is refused as it is read.
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["TransportRules", "refusal"]
+__all__ = ["TransportRules", "load_json", "refusal"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _LoneSurrogateError(json.JSONDecodeError):
+    """JSON that escapes half a surrogate pair (``"\\ud800"``): no character at all.
+
+    JSON lets a string say it, but it is no text: it cannot be written as
+    UTF-8, so neither stored, nor compared with what is stored, nor sent back.
+    """
+
+    def __init__(self, surrogate: str) -> None:
+        message = f"a string holds a lone surrogate (U+{ord(surrogate):04X}), which is no character"
+        super().__init__(message, "", 0)
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+def load_json(data: str | bytes) -> object:
+    """The JSON value of ``data``; a ``JSONDecodeError`` also for a lone surrogate in it."""
+    value = json.loads(data)
+    pending = [value]
+    while pending:  # not recursive: the value may be nested as deep as json.loads allows
+        item = pending.pop()
+        if isinstance(item, str):
+            if found := _SURROGATE.search(item):
+                raise _LoneSurrogateError(found.group())
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return value
 
 
 def refusal(status_code: int, message: str) -> JSONResponse:

@@ -2,8 +2,10 @@
 
 Valid documents must come back as 200 with data or well-formed errors; invalid
 ones as well-formed errors. No response may carry a 5xx, a traceback, SQL or
-an internal error. ``CAMPUS_FUZZ_EXAMPLES`` sets how many documents each test
-tries (CI keeps it small; set it high for a long run).
+an internal error. Documents are sent anonymously and, so that mutations get
+past signing in and reach their checks and writes, as an admin.
+``CAMPUS_FUZZ_EXAMPLES`` sets how many documents each test tries (CI keeps it
+small; set it high for a long run).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.engine.ids import encode_id
 from schema.root import schema
+from tests.people import People
 from tests.support import GraphQLClient, load_dataset
 
 EXAMPLES = int(os.environ.get("CAMPUS_FUZZ_EXAMPLES", "40"))
@@ -57,8 +60,8 @@ async def campus(connection: AsyncConnection) -> None:
     )
 
 
-async def _check(client: GraphQLClient, query: str) -> None:
-    response = await client.http.post("/graphql", json={"query": query})
+async def _check(client: GraphQLClient, query: str, headers: dict[str, str] | None = None) -> None:
+    response = await client.http.post("/graphql", json={"query": query}, headers=headers)
     assert response.status_code < 500, response.text
     assert not any(leak in response.text for leak in LEAKS), response.text
     body = response.json()
@@ -79,3 +82,21 @@ async def test_valid_documents(client: GraphQLClient, query: str) -> None:
 @given(query=from_schema(schema.as_str(), custom_scalars=SCALARS, mode=Mode.NEGATIVE))
 async def test_invalid_documents(client: GraphQLClient, query: str) -> None:
     await _check(client, query)
+
+
+@pytest.mark.usefixtures("campus")
+@fuzz
+@given(query=from_schema(schema.as_str(), custom_scalars=SCALARS, mode=Mode.POSITIVE))
+async def test_valid_documents_as_an_admin(
+    client: GraphQLClient, people: People, query: str
+) -> None:
+    await _check(client, query, people.admin.headers)
+
+
+@pytest.mark.usefixtures("campus")
+@fuzz
+@given(query=from_schema(schema.as_str(), custom_scalars=SCALARS, mode=Mode.NEGATIVE))
+async def test_invalid_documents_as_an_admin(
+    client: GraphQLClient, people: People, query: str
+) -> None:
+    await _check(client, query, people.admin.headers)

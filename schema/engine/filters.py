@@ -86,13 +86,17 @@ def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Co
         return and_(column.is_not(None), predicate) if nullable else predicate
 
     def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
+        # No stored text holds a NUL (PostgreSQL cannot store one, so none is
+        # ever sent): a value with one matches nothing, and every row is distinct from it.
+        if any(_has_nul(spec.get(key)) for key in ("eq", "contains", "startsWith")):
+            return false()
         clauses: list[Predicate] = []
         if spec.get("eq") is not None:
             clauses.append(guard(column == bindparam(f"{place}_eq")))
-        if spec.get("ne") is not None:
+        if spec.get("ne") is not None and not _has_nul(spec["ne"]):
             clauses.append(column.is_distinct_from(bindparam(f"{place}_ne")))
         if (value := spec.get("in")) is not None:
-            if value:
+            if _without_nul(value):
                 clauses.append(guard(column.in_(bindparam(f"{place}_in", expanding=True))))
             else:
                 clauses.append(false())
@@ -108,6 +112,15 @@ def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Co
         return and_(true(), *clauses)
 
     return compile_
+
+
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def _without_nul(values: list[Any]) -> list[Any]:
+    """The items of a list of values that a stored text could equal."""
+    return [value for value in values if not _has_nul(value)]
 
 
 def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
@@ -237,19 +250,20 @@ def _compile(
 def filter_shape(spec: Any) -> Hashable:
     """What the SQL of a filter depends on: its keys, lists' lengths, booleans, not values.
 
-    An empty ``in`` list compiles to FALSE, so whether a list of values is
-    empty is part of the shape; how long it is otherwise is not (one
-    expanding parameter holds it).
+    An ``in`` list without a storable item compiles to FALSE, so whether it
+    has one is part of the shape; how many it has is not (one expanding
+    parameter holds them). A text holding a NUL compiles to a constant, so
+    whether a text does is part of the shape too.
     """
     if isinstance(spec, Mapping):
         return tuple((key, filter_shape(value)) for key, value in spec.items() if value is not None)
     if isinstance(spec, list):
         if any(isinstance(item, Mapping) for item in spec):
             return tuple(filter_shape(item) for item in spec)
-        return bool(spec)
+        return bool(_without_nul(spec))
     if isinstance(spec, bool):
         return spec
-    return None
+    return _has_nul(spec)
 
 
 def filter_size(spec: Any) -> int:
@@ -274,5 +288,7 @@ def _values(spec: Any, place: str) -> Iterator[tuple[str, Any]]:
     elif isinstance(spec, list) and any(isinstance(item, Mapping) for item in spec):
         for i, item in enumerate(spec):
             yield from _values(item, f"{place}{i}")
-    elif not isinstance(spec, bool):
+    elif isinstance(spec, list):
+        yield place, _without_nul(spec)
+    elif not (isinstance(spec, bool) or _has_nul(spec)):
         yield place, spec

@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 
-__all__ = ["decode_id", "decode_id_of", "encode_id"]
+__all__ = ["LARGEST_PK", "decode_id", "decode_id_of", "encode_id"]
+
+# Every id column is an INTEGER: PostgreSQL refuses a larger value outright.
+LARGEST_PK = 2**31 - 1
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -19,7 +22,7 @@ def decode_id(global_id: str) -> tuple[str, int] | None:
     except (UnicodeError, binascii.Error, ValueError):
         return None
     type_name, sep, pk = raw.partition(":")
-    if not sep or not pk.isdigit() or not pk.isascii() or len(pk) > 18:
+    if not sep or not pk.isdigit() or not pk.isascii() or len(pk) > 10 or int(pk) > LARGEST_PK:
         return None
     return type_name, int(pk)
 

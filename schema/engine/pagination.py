@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -21,6 +20,7 @@ import strawberry
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
+from schema.engine.ids import LARGEST_PK
 from schema.errors import BadUserInputError
 
 __all__ = [
@@ -67,6 +67,7 @@ class SortKey:
     descending: bool = False
     nullable: bool = False
     is_time: bool = False
+    is_text: bool = False  # else a whole number (an id), when not a time
 
     @property
     def label(self) -> str:
@@ -186,7 +187,8 @@ def _decode_cursor(
     invalid = BadUserInputError(f"Invalid cursor for {list_name}: {cursor!r}")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        name, sig, values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        # orjson refuses a lone surrogate, which no stored text holds either.
+        name, sig, values = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, TypeError, UnicodeError, binascii.Error):
         raise invalid from None
     if name != list_name or sig != signature or not isinstance(values, list):
@@ -204,11 +206,18 @@ def _decode_cursor(
                 decoded.append(dt.datetime.fromisoformat(value))
             except ValueError:
                 raise invalid from None
-        elif not key.is_time and isinstance(value, str | int) and not isinstance(value, bool):
+        elif key.is_text and isinstance(value, str) and "\x00" not in value:
+            decoded.append(value)  # PostgreSQL could not even compare a text with a NUL
+        elif not (key.is_time or key.is_text) and _whole(value):
             decoded.append(value)
         else:
             raise invalid
     return tuple(decoded)
+
+
+def _whole(value: Any) -> bool:
+    """Whether a cursor's value fits a key that is an id."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= LARGEST_PK
 
 
 def parse_page(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Table
+from sqlalchemy import ColumnElement, FromClause, String, Table
 from sqlalchemy.sql.selectable import NamedFromClause
 from strawberry.types.field import StrawberryField
 
@@ -55,6 +55,7 @@ def key_of(name: str, column: ColumnElement[Any], *, descending: bool) -> SortKe
         descending=descending,
         nullable=bool(getattr(column, "nullable", False)),
         is_time=isinstance(column.type, UTCDateTime),
+        is_text=isinstance(column.type, String),
     )
 
 

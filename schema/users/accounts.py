@@ -19,7 +19,6 @@ from schema.writing import (
 )
 from server.models import User as UserRow
 from server.services import accounts
-from server.services.checks import normalize_username
 from server.services.errors import ServiceError, invalid
 
 __all__ = ["Mutation"]
@@ -81,7 +80,10 @@ async def _sign_up(info: Info, input: SignUpInput) -> AuthPayload:
 
 async def _log_in(info: Info, input: LogInInput) -> AuthPayload:
     auth = info.context.auth
-    username = normalize_username(input.username)
+    try:
+        username = accounts.check_log_in(input.username)
+    except ServiceError as error:
+        return AuthPayload(user_errors=user_errors(error))
     # Real usernames are at most 32 characters: a longer one is kept short in
     # the throttle's table, which it may occupy for a minute.
     throttled_as = username[:33]

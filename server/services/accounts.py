@@ -26,6 +26,7 @@ __all__ = [
     "NewAccount",
     "ViewerRow",
     "active_user",
+    "check_log_in",
     "check_new_account",
     "check_new_password",
     "create_user",
@@ -58,6 +59,18 @@ def check_new_account(*, username: str, password: str, display_name: str | None)
         checks.text(display_name, "display_name", maximum=DISPLAY_NAME_MAX)
     checks.done()
     return NewAccount(username, username if display_name is None else display_name)
+
+
+def check_log_in(username: str) -> str:
+    """The normalized username a log-in names, if it is one line of text.
+
+    The throttle stores it, so a NUL must not reach the database; and no
+    username holds a control character, so nothing is lost by refusing them.
+    """
+    checks = Checks()
+    checks.characters(username, "username")
+    checks.done()
+    return normalize_username(username)
 
 
 def check_new_password(password: str, field: str) -> None:

@@ -18,7 +18,7 @@ TITLE_MAX = 200
 async def create_article(session: AsyncSession, actor: Actor, *, title: str, body: str) -> Article:
     checks = Checks()
     checks.text(title, "title", maximum=TITLE_MAX)
-    checks.text(body, "body", maximum=None)
+    checks.text(body, "body", maximum=None, multiline=True)
     checks.done()
     # Read FOR KEY SHARE, so that the author cannot be deleted before the article is in.
     await fetch(session, User, actor.user_id, None, referenced=True)
@@ -42,7 +42,7 @@ async def update_article(
     if title is not KEEP:
         article.title = checks.text(title, "title", maximum=TITLE_MAX)
     if body is not KEEP:
-        article.body = checks.text(body, "body", maximum=None)
+        article.body = checks.text(body, "body", maximum=None, multiline=True)
     checks.done()
     await session.flush()
     return article
