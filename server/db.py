@@ -15,7 +15,7 @@ import contextvars
 import copy
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +30,21 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import PoolResetState
+from sqlalchemy.util import greenlet_spawn
 
 from server import sqlite_driver
 from server.config import Settings
 
-__all__ = ["Database", "SqlStats", "sql_stats"]
+__all__ = ["Database", "SqlFunction", "SqlStats", "sql_stats"]
 
 # Statements that only control transactions or set up a connection: they are
 # not part of what a query costs.
 _CONTROL_PREFIXES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 _BEGIN_MODE = "campus_begin"
+_FUNCTIONS = "campus_functions"
+# A SQL function of ours: its name, its number of arguments (-1: any), the function.
+SqlFunction = tuple[str, int, Callable[..., Any]]
 _STARTED = "campus_statement_started"
 _LOGGED_SQL = 2_000  # characters of a slow statement kept in the log
 
@@ -131,6 +135,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _ran(sql: str, started: float, slow_ms: float) -> None:
+    """Count a statement run straight on the driver, and log it if it was slow, as events do."""
+    stats = _current_stats.get()
+    if stats is not None:
+        stats.statements += 1
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if 0 < slow_ms <= elapsed_ms:
+        text = " ".join(sql.split())
+        logger.warning("Slow statement (%.1f ms): %s", elapsed_ms, text[:_LOGGED_SQL])
+
+
 def _fold(value: str | None) -> str | None:
     return None if value is None else value.lower()
 
@@ -164,6 +179,8 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self._readers = async_sessionmaker(readers, expire_on_commit=False)
+        self._joined: AsyncConnection | None = None
+        self._slow_ms = settings.slow_sql_ms
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )
@@ -184,11 +201,56 @@ class Database:
         view._readers = view._writers = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        view._joined = connection
         return view
 
     def reader(self) -> AsyncSession:
         """A session for reading: its transactions do not take the write lock."""
         return self._readers()
+
+    async def read_one(
+        self, sql: str, parameters: tuple[Any, ...], functions: Sequence[SqlFunction] = ()
+    ) -> Any:
+        """The one value of a read-only statement in the driver's own SQL.
+
+        Straight on the driver, outside any transaction (one statement reads
+        one snapshot on both back ends): on SQLite one trip to the
+        connection's thread, on PostgreSQL one round trip of a statement
+        asyncpg has prepared. ``functions`` are those of ours the statement
+        calls on SQLite, added to a connection the first time it runs one.
+        """
+        async with self._driver() as (driver, info):
+            started = time.perf_counter()
+            if self.is_sqlite:
+                fresh = info.get(_FUNCTIONS) is not functions
+
+                def run(cursor: Any) -> None:
+                    if fresh:
+                        for name, arguments, function in functions:
+                            cursor.connection.create_function(
+                                name, arguments, function, deterministic=True
+                            )
+                    cursor.execute(sql, parameters)
+
+                _, _, _, [(value,)] = await driver.in_thread(run)
+                info[_FUNCTIONS] = functions
+            else:
+                value = await driver.fetchval(sql, *parameters)
+            _ran(sql, started, self._slow_ms)
+            return value
+
+    @asynccontextmanager
+    async def _driver(self) -> AsyncIterator[tuple[Any, dict[Any, Any]]]:
+        """A driver connection of the pool (or the joined one) and its pool record's ``info``."""
+        if self._joined is not None:
+            raw = await self._joined.get_raw_connection()
+            yield raw.driver_connection, raw.info
+            return
+        raw = await self.engine.raw_connection()
+        try:
+            yield raw.driver_connection, raw.info
+        finally:
+            await greenlet_spawn(raw.close)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

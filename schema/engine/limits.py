@@ -27,7 +27,14 @@ from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.measure import Measured, measured
 from server.config import Settings
 
-__all__ = ["QueryLimits", "QueryTooComplexError"]
+__all__ = [
+    "QueryLimits",
+    "QueryTooComplexError",
+    "check_estimate",
+    "check_shape",
+    "check_tokens",
+    "measured",
+]
 
 
 class QueryTooComplexError(GraphQLError):
@@ -52,9 +59,7 @@ class QueryLimits(SchemaExtension):
         query = self.execution_context.query
         settings = self._settings()
         if query is not None and settings is not None:
-            tokens = _tokens(query, settings.max_tokens)
-            if tokens > settings.max_tokens:
-                raise QueryTooComplexError("tokens", settings.max_tokens, tokens, "the token count")
+            check_tokens(query, settings)
         yield
 
     def on_execute(self) -> Iterator[None]:
@@ -71,11 +76,9 @@ class QueryLimits(SchemaExtension):
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            _check(
-                measured(schema, root, operation, fragments, settings),
-                settings,
-                self.execution_context.variables,
-            )
+            measures = measured(schema, root, operation, fragments, settings)
+            check_shape(measures, settings)
+            check_estimate(measures, settings, self.execution_context.variables)
         yield
 
     def _settings(self) -> Settings | None:
@@ -113,13 +116,27 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return None
 
 
-def _check(measures: Measured, settings: Settings, raw_variables: dict[str, Any] | None) -> None:
+def check_tokens(query: str, settings: Settings) -> None:
+    """Refuse a document of more tokens than the limit (``QueryTooComplexError``)."""
+    tokens = _tokens(query, settings.max_tokens)
+    if tokens > settings.max_tokens:
+        raise QueryTooComplexError("tokens", settings.max_tokens, tokens, "the token count")
+
+
+def check_shape(measures: Measured, settings: Settings) -> None:
+    """Refuse an operation nested deeper, or with more aliases, than the limits."""
     if measures.depth > settings.max_depth:
         raise QueryTooComplexError("depth", settings.max_depth, measures.depth, "the query depth")
     if measures.aliases > settings.max_aliases:
         raise QueryTooComplexError(
             "aliases", settings.max_aliases, measures.aliases, "the alias count"
         )
+
+
+def check_estimate(
+    measures: Measured, settings: Settings, raw_variables: dict[str, Any] | None
+) -> None:
+    """Refuse an operation whose estimated nodes or cost, under these variables, pass the limits."""
     estimate = measures.estimate(raw_variables)
     if estimate is None:
         return  # the executor reports bad variables itself

@@ -72,8 +72,10 @@ def bind(
             raise Refused from None
         if isinstance(part, ListPlan):
             value, part_shape = _list(part, args, prefix, binding.params, default_size, max_size)
-            if sqlite and value.filter_value and (
-                filter_size(value.filter_value) > _LARGEST_FILTER_ON_SQLITE
+            if (
+                sqlite
+                and value.filter_value
+                and (filter_size(value.filter_value) > _LARGEST_FILTER_ON_SQLITE)
             ):
                 raise Refused
         elif isinstance(part, MembershipPlan):

@@ -230,7 +230,9 @@ class _Builder:
                 named = one.lateral(self._name("n"))
                 nodes, joined = named, t.join(named, true())
             rows = (
-                select(*(nodes.c[c.name] for c in spec.node.columns), *(t.c[c.name] for c in picked))
+                select(
+                    *(nodes.c[c.name] for c in spec.node.columns), *(t.c[c.name] for c in picked)
+                )
                 .select_from(joined)
                 .order_by(*(key.order_by(page.backward) for key in in_t))
             )

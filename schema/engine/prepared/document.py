@@ -115,7 +115,9 @@ class PreparedDocument:
         key = (switches, binding.shape)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _compile(statement(plan, binding, sqlite=sqlite), dialect)
+            compiled = self._compiled[key] = _compile(
+                statement(plan, binding, sqlite=sqlite), dialect
+            )
             if len(self._compiled) > SHAPES_PER_DOCUMENT:
                 self._compiled.popitem(last=False)
         else:

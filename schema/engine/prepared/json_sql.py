@@ -202,7 +202,9 @@ class _PostgreSQL(JsonSql):
             func.convert_to(_concat(*parts), sql_text("UTF8")), sql_text("base64")
         )
         url_safe = func.translate(encoded, literal_column("E'+/\\n'", Text), sql_text("-_"))
-        return Value(_concat(sql_text('"'), func.rtrim(url_safe, sql_text("=")), sql_text('"')), "json")
+        return Value(
+            _concat(sql_text('"'), func.rtrim(url_safe, sql_text("=")), sql_text('"')), "json"
+        )
 
     @staticmethod
     def _text(value: Value) -> ColumnElement[Any]:
