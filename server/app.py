@@ -237,8 +237,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     auth = Auth(settings)
     plans = Plans(schema._schema, settings)
     view = CampusGraphQL(settings, db, auth, hub, plans)
-    prepared = PreparedReads(view, plans, settings, db, auth, view.documents)
-    graphql = TransportRules(prepared, max_body_bytes=settings.max_body_bytes)
+    entry: ASGIApp = view
+    if settings.prepared_reads != "off":
+        entry = PreparedReads(view, plans, settings, db, auth, view.documents)
+    graphql = TransportRules(entry, max_body_bytes=settings.max_body_bytes)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),

@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import PoolResetState
-from sqlalchemy.util import greenlet_spawn
 
 from server import sqlite_driver
 from server.config import Settings
@@ -132,18 +131,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: a statement that runs alone, in its own snapshot
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _ran(sql: str, started: float, slow_ms: float) -> None:
-    """Count a statement run straight on the driver, and log it if it was slow, as events do."""
-    stats = _current_stats.get()
-    if stats is not None:
-        stats.statements += 1
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    if 0 < slow_ms <= elapsed_ms:
-        text = " ".join(sql.split())
-        logger.warning("Slow statement (%.1f ms): %s", elapsed_ms, text[:_LOGGED_SQL])
+def _add_functions(connection: Connection, functions: Sequence[SqlFunction]) -> None:
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    for name, arguments, function in functions:
+        dbapi_connection.create_function(name, arguments, function, deterministic=True)
 
 
 def _fold(value: str | None) -> str | None:
@@ -179,8 +174,11 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self._readers = async_sessionmaker(readers, expire_on_commit=False)
+        # Statements that run alone: no BEGIN on SQLite, autocommit on PostgreSQL.
+        self._alone = (
+            self.engine.execution_options(**{_BEGIN_MODE: None}) if self.is_sqlite else readers
+        )
         self._joined: AsyncConnection | None = None
-        self._slow_ms = settings.slow_sql_ms
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )
@@ -213,44 +211,29 @@ class Database:
     ) -> Any:
         """The one value of a read-only statement in the driver's own SQL.
 
-        Straight on the driver, outside any transaction (one statement reads
-        one snapshot on both back ends): on SQLite one trip to the
-        connection's thread, on PostgreSQL one round trip of a statement
-        asyncpg has prepared. ``functions`` are those of ours the statement
-        calls on SQLite, added to a connection the first time it runs one.
+        Run alone, outside any transaction (one statement reads one snapshot
+        on both back ends): on SQLite one trip to the connection's thread, on
+        PostgreSQL one round trip of a statement the driver has prepared.
+        ``functions`` are those of ours the statement calls on SQLite, added
+        to a connection the first time it runs one.
         """
-        async with self._driver() as (driver, info):
-            started = time.perf_counter()
-            if self.is_sqlite:
-                fresh = info.get(_FUNCTIONS) is not functions
-
-                def run(cursor: Any) -> None:
-                    if fresh:
-                        for name, arguments, function in functions:
-                            cursor.connection.create_function(
-                                name, arguments, function, deterministic=True
-                            )
-                    cursor.execute(sql, parameters)
-
-                _, _, _, [(value,)] = await driver.in_thread(run)
-                info[_FUNCTIONS] = functions
-            else:
-                value = await driver.fetchval(sql, *parameters)
-            _ran(sql, started, self._slow_ms)
-            return value
+        async with self._statements() as connection:
+            if self.is_sqlite and functions:
+                raw = await connection.get_raw_connection()
+                if raw.info.get(_FUNCTIONS) is not functions:
+                    await connection.run_sync(_add_functions, functions)
+                    raw.info[_FUNCTIONS] = functions
+            result = await connection.exec_driver_sql(sql, parameters)
+            return result.scalar_one()
 
     @asynccontextmanager
-    async def _driver(self) -> AsyncIterator[tuple[Any, dict[Any, Any]]]:
-        """A driver connection of the pool (or the joined one) and its pool record's ``info``."""
+    async def _statements(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for statements that run alone (the joined one, in tests)."""
         if self._joined is not None:
-            raw = await self._joined.get_raw_connection()
-            yield raw.driver_connection, raw.info
+            yield self._joined
             return
-        raw = await self.engine.raw_connection()
-        try:
-            yield raw.driver_connection, raw.info
-        finally:
-            await greenlet_spawn(raw.close)
+        async with self._alone.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

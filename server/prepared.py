@@ -22,6 +22,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -39,9 +40,10 @@ from schema.engine.prepared import SQLITE_FUNCTIONS, PreparedDocument, Refused, 
 from schema.engine.timeout import RequestTimeoutError
 from server.auth import Auth, TokenError
 from server.config import Settings
-from server.db import Database, count_rows, sql_stats
+from server.db import Database, SqlStats, count_rows, sql_stats
 from server.persisted import DocumentRefusedError, DocumentStore, cached
 from server.request_id import current_request
+from server.tracing import operation_span
 
 __all__ = ["Plans", "PreparedReads"]
 
@@ -74,13 +76,14 @@ class Plans:
     def __init__(self, schema: GraphQLSchema, settings: Settings) -> None:
         self.schema = schema
         self.settings = settings
+        self.mode = settings.prepared_reads
         # By (document, operation name): its plan, or None when it cannot have one.
         self._prepared: OrderedDict[tuple[str, str | None], _Entry | None] = OrderedDict()
         self._seen: OrderedDict[tuple[str, str | None], None] = OrderedDict()
 
     def saw(self, query: str | None, operation_name: str | None) -> None:
         """The view ran this document without an error: the next time, it may be prepared."""
-        if query is None or len(query) > MAX_CACHED_QUERY_LENGTH:
+        if query is None or len(query) > MAX_CACHED_QUERY_LENGTH or self.mode != "seen":
             return
         key = (query, operation_name)
         if key not in self._prepared:
@@ -92,9 +95,12 @@ class Plans:
         if key in self._prepared:
             self._prepared.move_to_end(key)
             return self._prepared[key]
-        if key not in self._seen:
+        if self.mode == "off" or len(query) > MAX_CACHED_QUERY_LENGTH:
             return None
-        del self._seen[key]
+        if self.mode == "seen":
+            if key not in self._seen:
+                return None
+            del self._seen[key]
         _remember(self._prepared, key, self._plan(query, operation_name))
         return self._prepared[key]
 
@@ -157,37 +163,48 @@ class PreparedReads:
             document = await self.documents.resolve(wanted.query, wanted.extensions)
         except DocumentRefusedError:
             return None
-        if document.query is None or document.register:
+        query = document.query
+        if query is None or document.register:
             return None
-        entry = self.plans.get(document.query, wanted.operation_name)
+        entry = self.plans.get(query, wanted.operation_name)
         if entry is None:
             return None
         started = time.perf_counter()
-        async with sql_stats() as stats:
-            try:
-                answer = await self._run(entry, request, wanted.variables)
-            except Refused:
-                return None
-        if isinstance(answer, RequestTimeoutError):
-            content = orjson.dumps({"data": None, "errors": [answer.formatted]})
-            return Response(content, media_type="application/json")
-        extensions = b""
+        try:
+            sql, params = self._bind(entry, request, wanted.variables)
+        except Refused:
+            return None
+        name = entry.document.name
+        with operation_span() if self.settings.tracing else nullcontext() as span:
+            async with sql_stats() as stats:
+                try:
+                    data, errors = await self._execute(sql, params)
+                except Refused:
+                    return None
+            if span is not None:
+                span.name(name, stats.statements, stats.rows)
+        self._observe(name, stats, errors, time.perf_counter() - started)
+        # As the view writes it: data, then errors, then extensions.
+        content = b'{"data":' + data
+        if errors:
+            content += b',"errors":' + orjson.dumps(errors)
         if self.settings.sql_stats:
-            sql = {"sql": {"statements": stats.statements, "rows": stats.rows}}
-            extensions = b',"extensions":' + orjson.dumps(sql)
-        response = Response(b'{"data":' + answer + extensions + b"}", media_type="application/json")
-        self._observe(entry.document, stats.statements, stats.rows, time.perf_counter() - started)
+            sql_cost = {"sql": {"statements": stats.statements, "rows": stats.rows}}
+            content += b',"extensions":' + orjson.dumps(sql_cost)
+        response = Response(content + b"}", media_type="application/json")
         if (
-            document.hash is not None
+            not errors
+            and document.hash is not None
             and request.method == "GET"
             and "authorization" not in request.headers
         ):
             response = cached(request, response, self.settings.public_max_age)
         return response
 
-    async def _run(
+    def _bind(
         self, entry: _Entry, request: Request, variables: dict[str, Any] | None
-    ) -> bytes | RequestTimeoutError:
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement and its parameters; ``Refused`` where the view must answer."""
         settings = self.settings
         sql, params = entry.document.statement(
             variables,
@@ -200,22 +217,28 @@ class PreparedReads:
             check_estimate(entry.measures, settings, variables)
         except GraphQLError:
             raise Refused from None
+        return sql, params
+
+    async def _execute(
+        self, sql: str, params: tuple[Any, ...]
+    ) -> tuple[bytes, list[dict[str, Any]]]:
+        """The answer's data as JSON, and its errors (the time budget's, if it ran out)."""
         work = asyncio.ensure_future(self.database.read_one(sql, params, SQLITE_FUNCTIONS))
-        seconds = settings.request_timeout_seconds
+        seconds = self.settings.request_timeout_seconds
         try:
             async with asyncio.timeout(seconds or None):
                 # Shielded: a statement cancelled mid-flight would cost its connection.
                 text = await asyncio.shield(work)
         except TimeoutError:
             logger.warning("Request cut off after its time budget of %g s", seconds)
-            return RequestTimeoutError(seconds)
+            return b"null", [dict(RequestTimeoutError(seconds).formatted)]
         except Exception:
             # The view runs it again and reports whatever it finds, masked.
             logger.warning("A prepared read failed; the reference way answers", exc_info=True)
             raise Refused from None
         count_rows(1)
-        encoded: bytes = text.encode()
-        return encoded
+        data: bytes = text.encode()
+        return data, []
 
     def _viewer(self, request: Request) -> tuple[int, int] | None:
         header = request.headers.get("authorization")
@@ -231,14 +254,13 @@ class PreparedReads:
         return claims.user_id, claims.version
 
     def _observe(
-        self, prepared: PreparedDocument, statements: int, rows: int, seconds: float
+        self, name: str | None, stats: SqlStats, errors: list[dict[str, Any]], seconds: float
     ) -> None:
         """The request's summary line and metrics, as the view's extensions fill them."""
-        name = prepared.name
         summary = current_request()
         if summary is not None:
             summary.operation = (name or "")[:100] or None
-            summary.statements, summary.rows = statements, rows
+            summary.statements, summary.rows = stats.statements, stats.rows
         if self.settings.metrics:
             # Imported here: prometheus_client must first see the multiprocess directory.
             from server.metrics import metrics
@@ -247,9 +269,9 @@ class PreparedReads:
                 operation_type="query",
                 operation_name=name,
                 seconds=seconds,
-                statements=statements,
-                rows=rows,
-                errors=[],
+                statements=stats.statements,
+                rows=stats.rows,
+                errors=[error.get("extensions", {}) for error in errors],
             )
 
 
@@ -268,9 +290,9 @@ def _read_request(request: Request, body: bytes) -> _Request | None:
     try:
         if request.method == "GET":
             data: Any = dict(parse_qsl(request.url.query, keep_blank_values=True))
-            for name in ("variables", "extensions"):
-                if data.get(name):
-                    data[name] = orjson.loads(data[name])
+            for key in ("variables", "extensions"):
+                if data.get(key):
+                    data[key] = orjson.loads(data[key])
         else:
             data = orjson.loads(body)
     except orjson.JSONDecodeError:

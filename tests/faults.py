@@ -23,8 +23,8 @@ class InjectedError(RuntimeError):
 
 
 @contextmanager
-def slowed(engine: AsyncEngine, prefix: str, seconds: float) -> Iterator[list[str]]:
-    """The database waits ``seconds`` before each statement starting with ``prefix``.
+def slowed(engine: AsyncEngine, part: str, seconds: float) -> Iterator[list[str]]:
+    """The database waits ``seconds`` before each statement holding ``part``.
 
     The wait runs in the database (``pg_sleep``, or a sleeping SQL function on
     SQLite), as a slow statement would, not on the event loop. Yields the
@@ -34,14 +34,14 @@ def slowed(engine: AsyncEngine, prefix: str, seconds: float) -> Iterator[list[st
     finished: list[str] = []
 
     def before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith(prefix):
+        if part in statement:
             if not postgres:
                 dbapi_connection: Any = conn.connection.dbapi_connection
                 dbapi_connection.create_function("test_sleep", 1, time.sleep)
             cursor.execute(f"SELECT {'pg_sleep' if postgres else 'test_sleep'}({seconds})")
 
     def after(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith(prefix):
+        if part in statement:
             finished.append(statement)
 
     with _listening(engine, before_cursor_execute=before, after_cursor_execute=after):

@@ -94,7 +94,7 @@ def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Co
         if (value := spec.get("in")) is not None:
             if value:
                 values = bindparam(f"{place}_in", type_=TextList())
-                clauses.append(guard(InList(column, values)))
+                clauses.append(guard(InList(column.expression, values)))
             else:
                 clauses.append(false())
         if spec.get("contains") is not None:

@@ -70,6 +70,7 @@ def bind(
             args = get_argument_values(part.args.field, part.args.node, variables)
         except GraphQLError:
             raise Refused from None
+        value: Any
         if isinstance(part, ListPlan):
             value, part_shape = _list(part, args, prefix, binding.params, default_size, max_size)
             if (
@@ -88,8 +89,9 @@ def bind(
         else:
             assert isinstance(part, RootRow)
             value = request_rows.get(part.row.name)
-            for name, column_value in zip(part.row.columns, value or (), strict=False):
-                binding.params[f"{prefix}_{name}"] = column_value
+            if value is not None:
+                for name, column_value in zip(part.row.columns, value, strict=True):
+                    binding.params[f"{prefix}_{name}"] = column_value
             part_shape = value is None
         binding.values.append(value)
         shape.append(part_shape)

@@ -124,6 +124,7 @@ class _Builder:
     def _by_ids(self, part: RootById) -> Value:
         """``nodes(ids:)``: each ID's object in the order given, null for any not found."""
         prefix = _prefix(part.args.index)
+        wanted: FromClause
         if self.sqlite:
             items = func.json_each(bindparam(f"{prefix}_ids", type_=String))
             each = items.table_valued("key", "value")
@@ -257,7 +258,11 @@ class _Builder:
         )
         ctx = _Page(q, order, [key.order_by(True) for key in in_q], cursor, page, more)
         pairs = [(key, self._connection_part(sub, part, ctx, parent)) for key, sub in part.parts]
-        connection = select(self.json.obj(pairs).expr).select_from(q)
+        connection = select(self.json.obj(pairs).expr)
+        # Reads the page only when a part is made of its rows: a connection asked
+        # for no more than its totalCount is one answer over no rows, not none.
+        if part.reads_rows:
+            connection = connection.select_from(q)
         return Value(_correlated(connection, parent).scalar_subquery(), "json")
 
     def _own(self, part: ListPlan, parent: FromClause | None) -> list[ColumnElement[bool]]:

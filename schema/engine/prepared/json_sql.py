@@ -40,6 +40,8 @@ from sqlalchemy.sql.elements import ClauseList, Grouping
 __all__ = ["JsonSql", "Value", "json_sql"]
 
 Kind = Literal["json", "text", "int", "bool"]
+# How a column of a row is written: as one of the kinds, or as a ``DateTime``.
+ColumnKind = Literal["text", "int", "bool", "time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +144,10 @@ class _SQLite(JsonSql):
 
 
 def _sqlite_iso(column: ColumnElement[Any], zone: str) -> ColumnElement[str]:
-    """SQLite's stored ``YYYY-MM-DD HH:MM:SS.ffffff`` as ``isoformat`` writes it (no zero fraction)."""
+    """SQLite's stored ``YYYY-MM-DD HH:MM:SS.ffffff`` as ``isoformat`` writes it.
+
+    (``isoformat`` leaves out a fraction of zero.)
+    """
     fraction = func.substr(column, 21, 6)
     return type_coerce(
         _concat(

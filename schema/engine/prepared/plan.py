@@ -30,7 +30,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from schema.engine.fields import BY_ID, REQUEST_ROW, ROOT_LIST, RequestRow
-from schema.engine.prepared.json_sql import Kind
+from schema.engine.prepared.json_sql import ColumnKind
 from schema.engine.relations import ListSpec, Membership, NodeSpec, Relation, ToOne
 from schema.engine.selection import Document, Field
 from schema.engine.typemap import named, node_of, origin, relations
@@ -59,7 +59,12 @@ __all__ = [
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 # The scalars a column is written as, by the name of their GraphQL type.
-_SCALARS: dict[str, Kind] = {"String": "text", "Int": "int", "Boolean": "bool", "DateTime": "time"}
+_SCALARS: dict[str, ColumnKind] = {
+    "String": "text",
+    "Int": "int",
+    "Boolean": "bool",
+    "DateTime": "time",
+}
 _PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 
 
@@ -70,7 +75,7 @@ class Uncovered(Exception):  # noqa: N818 (a signal: the reference way answers)
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Kind
+    kind: ColumnKind
     nullable: bool
 
 
@@ -97,7 +102,7 @@ class Total:
 @dataclass(frozen=True)
 class EdgeColumn:
     name: str
-    kind: Kind
+    kind: ColumnKind
 
 
 @dataclass
@@ -150,6 +155,11 @@ class ListPlan:
     args: Arguments
     filter_class: Any
     parts: list[tuple[str, Any]]  # Nodes, Edges, PageInfoPart, Total, Constant
+
+    @property
+    def reads_rows(self) -> bool:
+        """Whether a part is made of the page's rows (not only of counts and constants)."""
+        return any(isinstance(part, Nodes | Edges) for _, part in self.parts) or self.wants_cursors
 
     @property
     def wants_cursors(self) -> bool:
@@ -211,7 +221,7 @@ class _Planner:
         return [(_key(f), f) for f in collected]
 
     def _arguments(self, field_def: GraphQLField, fields: Field) -> Arguments:
-        """The field's arguments, its place among the bound parts taken now (before its children's)."""
+        """The field's arguments; its place among the bound parts is taken before its children's."""
         self.plan.bound.append(None)
         return Arguments(len(self.plan.bound) - 1, field_def, fields.nodes[0])
 
@@ -296,7 +306,8 @@ class _Planner:
         assert isinstance(spec, ListSpec)
         filter_arg = field_def.args.get("filter")
         filter_class = None if filter_arg is None else origin(get_named_type(filter_arg.type))
-        planned = self._bound(ListPlan(spec, self._arguments(field_def, fields), filter_class, []))
+        planned = ListPlan(spec, self._arguments(field_def, fields), filter_class, [])
+        self._bound(planned)
         connection = named(field_def.type)
         for key, sub in self._collect(connection.name, fields.selection_sets()):
             planned.parts.append((key, self._connection_part(connection, sub, spec)))
@@ -338,7 +349,9 @@ class _Planner:
                 definition = edge.fields[sub.name].extensions.get(DEFINITION)
                 python_name = getattr(definition, "python_name", None)
                 kind = _SCALARS.get(get_named_type(edge.fields[sub.name].type).name)
-                if python_name not in spec.edge_columns or kind is None:
+                if not isinstance(python_name, str) or python_name not in spec.edge_columns:
+                    raise Uncovered(f"{edge.name}.{sub.name}")
+                if kind is None:
                     raise Uncovered(f"{edge.name}.{sub.name}")
                 parts.append((key, EdgeColumn(python_name, kind)))
         return parts
