@@ -271,6 +271,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.plans = plans
     return app
 
 

@@ -230,7 +230,9 @@ class Database:
     async def _statements(self) -> AsyncIterator[AsyncConnection]:
         """A connection for statements that run alone (the joined one, in tests)."""
         if self._joined is not None:
-            yield self._joined
+            # In a savepoint: a failing statement must not end the transaction it joins.
+            async with self._joined.begin_nested():
+                yield self._joined
             return
         async with self._alone.connect() as connection:
             yield connection

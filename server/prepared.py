@@ -89,6 +89,10 @@ class Plans:
         if key not in self._prepared:
             _remember(self._seen, key, None)
 
+    def prepared(self, query: str, operation_name: str | None = None) -> bool:
+        """Whether the document has a plan (its requests are answered from it)."""
+        return self._prepared.get((query, operation_name)) is not None
+
     def get(self, query: str, operation_name: str | None) -> _Entry | None:
         """The document's plan, made now if it was seen before; None: the view answers."""
         key = (query, operation_name)
