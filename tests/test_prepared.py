@@ -148,3 +148,83 @@ async def test_written_documents_are_planned_and_answer_as_the_reference(
         ours, theirs, planned = await apps.both(document, VARIABLES)
     assert ours == theirs
     assert b'"errors"' in theirs or planned  # a document without errors is answered planned
+
+
+# Text that JSON must escape, or must not: quotes, backslashes, control
+# characters (as the database may hold them whatever the input rules say),
+# line separators, accents, combining marks and characters beyond the BMP.
+TRICKY = ['a"b\\c', "tab\there\nnew\rline", "\x01\x1f\x7f", "\u2028\u2029 é É ß", "e\u0301 😀 𝄞"]
+
+
+async def test_text_is_escaped_as_the_reference_escapes_it(
+    settings: Settings, database: Database, connection: AsyncConnection
+) -> None:
+    await load_dataset(connection, users=2)
+    for i, text in enumerate(TRICKY):
+        await connection.execute(insert(Student).values(name=text, grade=text[:20]))
+        await connection.execute(
+            insert(Article).values(
+                title=text, body=text * 3, author_id=1, created_at=dt.datetime(2026, 1, 1, i)
+            )
+        )
+    await connection.execute(update(User).where(User.id == 2).values(display_name=TRICKY[-1]))
+    document = """{ students(orderBy: [{field: NAME}]) { edges { cursor node { name grade } } }
+      articles(last: 3, orderBy: [{field: TITLE, direction: DESC}]) {
+        pageInfo { startCursor endCursor } nodes { title body createdAt author { displayName } } } }"""
+    async with _apps(settings, database) as apps:
+        ours, theirs, planned = await apps.both(document)
+    assert planned
+    assert ours == theirs
+
+
+async def test_times_are_written_as_the_reference_writes_them(
+    settings: Settings, database: Database, connection: AsyncConnection
+) -> None:
+    await load_dataset(connection, users=1)
+    whole = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)  # isoformat leaves out .000000
+    for stamp in (whole, whole.replace(microsecond=1), whole.replace(microsecond=999_999)):
+        await connection.execute(
+            insert(Article).values(title="t", body="b", author_id=1, created_at=stamp)
+        )
+    document = """{ articles(orderBy: [{field: CREATED_AT}]) {
+        edges { cursor node { createdAt } } pageInfo { endCursor } } }"""
+    async with _apps(settings, database) as apps:
+        ours, theirs, planned = await apps.both(document)
+    assert planned
+    assert ours == theirs
+    assert b'"2026-03-01T12:00:00Z"' in ours
+
+
+@pytest.mark.usefixtures("campus")
+async def test_a_prepared_read_is_one_statement_however_deep(
+    settings: Settings, database: Database, counter: StatementCounter
+) -> None:
+    document = CANONICAL[0]
+    async with _client(replace(settings, prepared_reads="all"), database) as http:
+        counter.statements.clear()
+        body = (await http.post("/graphql", json={"query": document})).json()
+    assert "errors" not in body
+    assert len(counter.statements) == 1
+    assert body["extensions"]["sql"] == {"statements": 1, "rows": 1}
+
+
+@pytest.mark.usefixtures("campus")
+@pytest.mark.parametrize(
+    "document",
+    [
+        "mutation { deleteStudent(input: {id: \"x\"}) { deletedId } }",
+        "{ __schema { queryType { name } } }",
+        "{ students(first: 1000) { totalCount } }",
+        "{ students(first: 2) { nodes { courses(first: 1, last: 1) { totalCount } } } }",
+        '{ students(after: "garbage") { totalCount } }',
+        "query A { students { totalCount } } query B { courses { totalCount } }",
+    ],
+    ids=["mutation", "introspection", "page size", "first with last", "cursor", "two operations"],
+)
+async def test_what_a_plan_does_not_cover_is_answered_the_reference_way(
+    document: str, settings: Settings, database: Database
+) -> None:
+    async with _apps(settings, database) as apps:
+        ours, theirs, planned = await apps.both(document)
+    assert ours == theirs
+    assert not planned or b'"errors"' in ours

@@ -138,8 +138,8 @@ def check_estimate(
 ) -> None:
     """Refuse an operation whose estimated nodes or cost, under these variables, pass the limits."""
     estimate = measures.estimate(raw_variables)
-    if estimate is None:
-        return  # the executor reports bad variables itself
+    if estimate is None or not estimate.arguments_valid:
+        return  # the executor reports bad variables and arguments itself, first
     if estimate.nodes > settings.max_nodes:
         raise QueryTooComplexError(
             "nodes", settings.max_nodes, estimate.nodes, "the estimated node count"

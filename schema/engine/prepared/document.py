@@ -23,7 +23,7 @@ from graphql import (
     OperationType,
     VariableNode,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from sqlalchemy.engine import Dialect
 
 from schema.engine.prepared.bind import Refused, bind
@@ -81,6 +81,10 @@ class PreparedDocument:
         self.switches = sorted(_switch_variables([self.operation, *self.fragments.values()]))
         self._plans: dict[tuple[Any, ...], Plan | None] = {}
         self._compiled: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
+        if not self.switches:  # one plan: an uncovered document is known now
+            self._plans[()] = self._planned(VariableValues(sources={}, coerced={}))
+            if self._plans[()] is None:
+                raise Uncovered("its fields")
 
     @property
     def name(self) -> str | None:
@@ -124,21 +128,24 @@ class PreparedDocument:
             self._compiled.move_to_end(key)
         return compiled.sql, compiled.parameters(binding.params)
 
-    def _plan(self, switches: tuple[Any, ...], variables: Any) -> Plan:
+    def _plan(self, switches: tuple[Any, ...], variables: VariableValues) -> Plan:
         if switches not in self._plans:
-            root = self.schema.get_root_type(OperationType.QUERY)
-            assert root is not None
-            document = Document(self.schema, self.fragments, variables)
-            try:
-                self._plans[switches] = plan_operation(
-                    self.schema, document, root, [self.operation.selection_set]
-                )
-            except Uncovered:
-                self._plans[switches] = None
+            self._plans[switches] = self._planned(variables)
         plan = self._plans[switches]
         if plan is None:
             raise Refused
         return plan
+
+
+    def _planned(self, variables: VariableValues) -> Plan | None:
+        """The plan at the switch values ``variables`` hold, or None if it cannot have one."""
+        root = self.schema.get_root_type(OperationType.QUERY)
+        assert root is not None
+        document = Document(self.schema, self.fragments, variables)
+        try:
+            return plan_operation(self.schema, document, root, [self.operation.selection_set])
+        except Uncovered:
+            return None
 
 
 def _compile(stmt: Any, dialect: Dialect) -> Compiled:
