@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -217,6 +218,18 @@ class Database:
         ``functions`` are those of ours the statement calls on SQLite, added
         to a connection the first time it runs one.
         """
+        try:
+            return await self._read_one(sql, parameters, functions)
+        except DBAPIError as error:
+            # A read whose connection was lost is read again, once, on a fresh one.
+            if not error.connection_invalidated or self._joined is not None:
+                raise
+        logger.warning("The database connection was lost under a read: reading again")
+        return await self._read_one(sql, parameters, functions)
+
+    async def _read_one(
+        self, sql: str, parameters: tuple[Any, ...], functions: Sequence[SqlFunction]
+    ) -> Any:
         async with self._statements() as connection:
             if self.is_sqlite and functions:
                 raw = await connection.get_raw_connection()

@@ -12,8 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import await_only as await_
 
-__all__ = ["InjectedError", "failing_write", "invalidations", "settled", "slowed"]
+__all__ = ["InjectedError", "failing_write", "invalidations", "lost", "settled", "slowed"]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -46,6 +47,29 @@ def slowed(engine: AsyncEngine, part: str, seconds: float) -> Iterator[list[str]
 
     with _listening(engine, before_cursor_execute=before, after_cursor_execute=after):
         yield finished
+
+
+@contextmanager
+def lost(engine: AsyncEngine, part: str) -> Iterator[list[str]]:
+    """The connection about to run the first statement holding ``part`` is closed under it.
+
+    As a database restart or a dropped network leaves it: the driver's own
+    connection is gone, and the statement fails as it would then. Yields the
+    statements it was closed under.
+    """
+    closed: list[str] = []
+
+    def before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if part in statement and not closed:
+            closed.append(statement)
+            driver: Any = conn.connection.driver_connection
+            if engine.dialect.name == "postgresql":
+                driver.terminate()
+            else:
+                await_(driver.close())
+
+    with _listening(engine, before_cursor_execute=before):
+        yield closed
 
 
 @contextmanager

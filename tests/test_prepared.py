@@ -53,7 +53,8 @@ CANONICAL = [
     """{ students(last: 4, before: null, orderBy: [{field: GRADE, direction: DESC}]) {
          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
          edges { cursor node { name grade courses(last: 2, filter: {code: {ne: "X"}}) {
-           totalCount pageInfo { startCursor endCursor hasPreviousPage } nodes { code } } } } } }""",
+           totalCount pageInfo { startCursor endCursor hasPreviousPage }
+           nodes { code } } } } } }""",
     # The viewer, memberships both ways, a nested totalCount without rows.
     """{ viewer { id username student { courses { totalCount } } }
          users(first: 3, filter: {createdAt: {gte: "2020-01-01T00:00:00Z"}}) {
@@ -170,7 +171,8 @@ async def test_text_is_escaped_as_the_reference_escapes_it(
     await connection.execute(update(User).where(User.id == 2).values(display_name=TRICKY[-1]))
     document = """{ students(orderBy: [{field: NAME}]) { edges { cursor node { name grade } } }
       articles(last: 3, orderBy: [{field: TITLE, direction: DESC}]) {
-        pageInfo { startCursor endCursor } nodes { title body createdAt author { displayName } } } }"""
+        pageInfo { startCursor endCursor }
+        nodes { title body createdAt author { displayName } } } }"""
     async with _apps(settings, database) as apps:
         ours, theirs, planned = await apps.both(document)
     assert planned
@@ -212,7 +214,7 @@ async def test_a_prepared_read_is_one_statement_however_deep(
 @pytest.mark.parametrize(
     "document",
     [
-        "mutation { deleteStudent(input: {id: \"x\"}) { deletedId } }",
+        'mutation { deleteStudent(input: {id: "x"}) { deletedId } }',
         "{ __schema { queryType { name } } }",
         "{ students(first: 1000) { totalCount } }",
         "{ students(first: 2) { nodes { courses(first: 1, last: 1) { totalCount } } } }",

@@ -136,7 +136,6 @@ class PreparedDocument:
             raise Refused
         return plan
 
-
     def _planned(self, variables: VariableValues) -> Plan | None:
         """The plan at the switch values ``variables`` hold, or None if it cannot have one."""
         root = self.schema.get_root_type(OperationType.QUERY)
