@@ -16,6 +16,7 @@ from graphql import (
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     Source,
     TokenKind,
 )
@@ -24,7 +25,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
-from schema.engine.measure import Measured, measured
+from schema.engine.measure import Estimate, Measured, measured
 from server.config import Settings
 
 __all__ = [
@@ -78,7 +79,12 @@ class QueryLimits(SchemaExtension):
             }
             measures = measured(schema, root, operation, fragments, settings)
             check_shape(measures, settings)
-            check_estimate(measures, settings, self.execution_context.variables)
+            estimate = check_estimate(measures, settings, self.execution_context.variables)
+            # A payload's bad page arguments would fail only after the change
+            # committed: refused before anything runs, so that nothing changes.
+            mutation = operation.operation is OperationType.MUTATION
+            if mutation and estimate is not None and estimate.argument_error is not None:
+                raise estimate.argument_error
         yield
 
     def _settings(self) -> Settings | None:
@@ -135,14 +141,18 @@ def check_shape(measures: Measured, settings: Settings) -> None:
 
 def check_estimate(
     measures: Measured, settings: Settings, raw_variables: dict[str, Any] | None
-) -> None:
-    """Refuse an operation whose estimated nodes or cost, under these variables, pass the limits."""
+) -> Estimate | None:
+    """Refuse an operation whose estimated nodes or cost, under these variables, pass the limits.
+
+    The estimate (None when the variables do not coerce), for what else it tells.
+    """
     estimate = measures.estimate(raw_variables)
-    if estimate is None or not estimate.arguments_valid:
-        return  # the executor reports bad variables and arguments itself, first
+    if estimate is None or estimate.argument_error is not None:
+        return estimate  # the executor reports bad variables and arguments itself, first
     if estimate.nodes > settings.max_nodes:
         raise QueryTooComplexError(
             "nodes", settings.max_nodes, estimate.nodes, "the estimated node count"
         )
     if estimate.values > settings.max_cost:
         raise QueryTooComplexError("cost", settings.max_cost, estimate.values, "the estimated cost")
+    return estimate

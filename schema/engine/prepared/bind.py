@@ -64,13 +64,21 @@ def bind(
     """The plan's parts bound to the request's variables (and rows it names, the viewer)."""
     binding = Binding([], (), {})
     shape: list[Any] = []
+    value: Any
     for index, part in enumerate(plan.bound):
+        known = plan.static.get(index)
+        if known is not None:  # arguments written in the document: bound once for all requests
+            value, part_shape, params = known
+            binding.params.update(params)
+            binding.values.append(value)
+            shape.append(part_shape)
+            continue
         prefix = f"b{index}"
         try:
             args = get_argument_values(part.args.field, part.args.node, variables)
         except GraphQLError:
             raise Refused from None
-        value: Any
+        before = set(binding.params)
         if isinstance(part, ListPlan):
             value, part_shape = _list(part, args, prefix, binding.params, default_size, max_size)
             if (
@@ -93,6 +101,9 @@ def bind(
                 for name, column_value in zip(part.row.columns, value, strict=True):
                     binding.params[f"{prefix}_{name}"] = column_value
             part_shape = value is None
+        if part.args.static and not isinstance(part, RootRow):
+            params = {name: binding.params[name] for name in binding.params.keys() - before}
+            plan.static[index] = (value, part_shape, params)
         binding.values.append(value)
         shape.append(part_shape)
     binding.shape = tuple(shape)

@@ -24,6 +24,8 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    Node,
+    VariableNode,
     get_named_type,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -112,6 +114,7 @@ class Arguments:
     index: int
     field: GraphQLField
     node: FieldNode
+    static: bool  # written in the document: the same for every request
 
 
 @dataclass
@@ -196,6 +199,8 @@ class Plan:
     fields: list[tuple[str, Any]]
     # Every part whose SQL depends on the request (lists, memberships, lookups), by index.
     bound: list[Any] = field(default_factory=list)
+    # The bindings of parts whose arguments hold no variable, made once (``bind``).
+    static: dict[int, tuple[Any, Any, dict[str, Any]]] = field(default_factory=dict)
 
 
 def plan_operation(
@@ -223,7 +228,8 @@ class _Planner:
     def _arguments(self, field_def: GraphQLField, fields: Field) -> Arguments:
         """The field's arguments; its place among the bound parts is taken before its children's."""
         self.plan.bound.append(None)
-        return Arguments(len(self.plan.bound) - 1, field_def, fields.nodes[0])
+        node = fields.nodes[0]
+        return Arguments(len(self.plan.bound) - 1, field_def, node, not _has_variable(node))
 
     def _bound(self, part: Any) -> Any:
         self.plan.bound[part.args.index] = part
@@ -355,6 +361,20 @@ class _Planner:
                     raise Uncovered(f"{edge.name}.{sub.name}")
                 parts.append((key, EdgeColumn(python_name, kind)))
         return parts
+
+
+def _has_variable(node: Any) -> bool:
+    """Whether a variable appears anywhere under ``node`` (a field's arguments, its values)."""
+    pending: list[Any] = [*(node.arguments or ())]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, VariableNode):
+            return True
+        if isinstance(item, Node):
+            pending.extend(getattr(item, key, None) for key in item.keys)
+        elif isinstance(item, tuple | list):
+            pending.extend(item)
+    return False
 
 
 def _key(fields: Field) -> str:
