@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -18,6 +20,7 @@ from server.services import accounts
 from server.services.permissions import Actor
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 __all__ = ["Context", "Viewer"]
 
@@ -132,12 +135,27 @@ class Context:
                 if self._ended:
                     raise asyncio.CancelledError("the request has ended")
                 try:
-                    return await work()
+                    return await self._again_if_lost(work)
                 finally:
                     if self._ended:
                         await self.release_session()
 
         return await asyncio.shield(run())
+
+    async def _again_if_lost(self, work: Callable[[], Awaitable[T]]) -> T:
+        """``work``, run once more on a fresh connection if its connection was lost.
+
+        Only reads get here with that error: a write turns it into its own
+        error first (``schema.writing.write``), as it cannot know what it left.
+        """
+        try:
+            return await work()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        logger.warning("The database connection was lost under a read: reading again")
+        await self.release_session()
+        return await work()
 
     async def close(self) -> None:
         """End the request: wait for database work still running, then close.

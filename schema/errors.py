@@ -18,7 +18,13 @@ from strawberry.types import ExecutionContext
 
 from server.request_id import current_request_id
 
-__all__ = ["BadUserInputError", "Schema", "UnauthenticatedError", "mask"]
+__all__ = [
+    "BadUserInputError",
+    "DatabaseUnavailableError",
+    "Schema",
+    "UnauthenticatedError",
+    "mask",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,17 @@ class UnauthenticatedError(GraphQLError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+class DatabaseUnavailableError(GraphQLError):
+    """A change whose database connection was lost: ``DATABASE_UNAVAILABLE``, safe to retry."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The connection to the database was lost while this change ran: it was not"
+            " completed. Send it again.",
+            extensions={"code": "DATABASE_UNAVAILABLE", "retryable": True},
+        )
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from typing import Any
 
 from graphql import GraphQLError
@@ -13,17 +13,11 @@ from strawberry.extensions import SchemaExtension
 from schema.context import Context
 from server.db import SqlStats, sql_stats
 from server.request_id import current_request
+from server.tracing import OperationSpan, operation_span
 
 __all__ = ["RequestScope"]
 
 _LOGGED_NAME = 100  # characters of an operation's name kept in the log
-
-
-def _operation_span() -> AbstractContextManager[Any]:
-    # Imported here: OpenTelemetry is an optional extra, used only with CAMPUS_TRACING=1.
-    from opentelemetry import trace
-
-    return trace.get_tracer("campus").start_as_current_span("GraphQL operation")
 
 
 class RequestScope(SchemaExtension):
@@ -35,7 +29,7 @@ class RequestScope(SchemaExtension):
 
     _stats: SqlStats | None = None
     _started = 0.0
-    _span: Any = None
+    _span: OperationSpan | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
@@ -44,7 +38,7 @@ class RequestScope(SchemaExtension):
             context = self.execution_context.context = context.fresh()
         self._started = time.perf_counter()
         traced = isinstance(context, Context) and context.settings.tracing
-        with _operation_span() if traced else nullcontext() as self._span:
+        with operation_span() if traced else nullcontext() as self._span:
             async with sql_stats() as stats:
                 self._stats = stats
                 try:
@@ -53,7 +47,7 @@ class RequestScope(SchemaExtension):
                     if isinstance(context, Context):
                         await context.close()
                     if self._span is not None:  # named while it is open: it ends with this block
-                        self._name_span(stats)
+                        self._span.name(self._name(), stats.statements, stats.rows)
 
     def on_execute(self) -> Iterator[None]:
         # Named from here on, so that the request's log lines during execution carry it.
@@ -71,13 +65,6 @@ class RequestScope(SchemaExtension):
 
     def _name(self) -> str | None:
         return (self.execution_context.operation_name or "")[:_LOGGED_NAME] or None
-
-    def _name_span(self, stats: SqlStats) -> None:
-        name = self._name()
-        self._span.update_name(f"GraphQL {name or 'anonymous'}")
-        self._span.set_attribute("graphql.operation.name", name or "")
-        self._span.set_attribute("db.statements", stats.statements)
-        self._span.set_attribute("db.rows", stats.rows)
 
     def _measure(self, stats: SqlStats) -> None:
         # Imported here: prometheus_client must first see the multiprocess directory.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.context import Context
-from schema.engine import Loader, Node
+from schema.engine import Loader, Node, by_id
 from schema.errors import BadUserInputError
 
 __all__ = ["Query"]
@@ -20,12 +20,12 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(metadata=by_id(many=False))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         [found] = await Loader(info).nodes([id])
         return found
 
-    @strawberry.field
+    @strawberry.field(metadata=by_id(many=True))
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         limit = info.context.settings.max_page_size
         if len(ids) > limit:

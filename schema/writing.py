@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.context import Context
 from schema.engine import Loader, Node, decode_id_of, encode_id
-from schema.errors import UnauthenticatedError
+from schema.errors import DatabaseUnavailableError, UnauthenticatedError
 from schema.payloads import DeletePayload, UserError, UserErrorCode
 from server.services.checks import KEEP, Keep
 from server.services.errors import ServiceError, not_found
@@ -79,10 +80,16 @@ async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         # holding one connection while it waits for another could starve the
         # pool when many write at once.
         await context.release_session()
-        async with context.database.transaction() as session:
-            result = await work(session)
-            if context.cut_off:
-                raise asyncio.CancelledError("cut off before its commit")
+        try:
+            async with context.database.transaction() as session:
+                result = await work(session)
+                if context.cut_off:
+                    raise asyncio.CancelledError("cut off before its commit")
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The database rolls back a transaction whose connection is gone.
+            raise DatabaseUnavailableError from error
         await context.after_write()
         return result
 

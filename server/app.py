@@ -38,6 +38,7 @@ from server.db import Database
 from server.health import Readiness, database_answers, watch_signals
 from server.live import Hub
 from server.persisted import DocumentRefusedError, DocumentStore, cached
+from server.prepared import Plans, PreparedReads
 from server.request_id import RequestIdMiddleware
 from server.transport import TransportRules, load_json, refusal
 from server.websocket import TOO_MANY, LiveHandler, TextFrames, sockets
@@ -58,7 +59,9 @@ class CampusGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = LiveHandler
     websocket_adapter_class = TextFrames
 
-    def __init__(self, settings: Settings, database: Database, auth: Auth, hub: Hub) -> None:
+    def __init__(
+        self, settings: Settings, database: Database, auth: Auth, hub: Hub, plans: Plans
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -75,6 +78,7 @@ class CampusGraphQL(GraphQL[Context, None]):
         self._database = database
         self._auth = auth
         self._hub = hub
+        self._plans = plans
         self._documents = DocumentStore(settings, database)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -115,6 +119,8 @@ class CampusGraphQL(GraphQL[Context, None]):
         )
         if document.register and result.data is not None:
             await self._documents.register(document)
+        if not result.errors:
+            self._plans.saw(document.query, request_data.operation_name)
         succeeded = document.hash is not None and not result.errors
         request.state.cacheable = succeeded and request.method == "GET"
         return result
@@ -232,8 +238,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if database is None:
             await db.dispose()
 
-    view = CampusGraphQL(settings, db, Auth(settings), hub)
-    graphql = TransportRules(view, max_body_bytes=settings.max_body_bytes)
+    auth = Auth(settings)
+    plans = Plans(schema._schema, settings)
+    view = CampusGraphQL(settings, db, auth, hub, plans)
+    entry: ASGIApp = view
+    if settings.prepared_reads != "off":
+        entry = PreparedReads(view, plans, settings, db, auth, view.documents)
+    graphql = TransportRules(entry, max_body_bytes=settings.max_body_bytes)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),
@@ -264,6 +275,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.plans = plans
     return app
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./campus.db"
 ENVIRONMENTS = ("development", "production")
 LOG_FORMATS = ("plain", "json")
+# Which query documents run from a prepared plan: none, those answered once before, all.
+PREPARED_READS = ("off", "seen", "all")
 # The parameter sets argon2-cffi ships (``argon2.profiles``), named as it names them.
 PASSWORD_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
 
@@ -113,6 +115,8 @@ class Settings:
     max_persisted_documents: int = 10_000
     # How long a shared cache may keep a persisted query's answer over GET; 0: revalidate.
     public_max_age: int = 0
+    # Query documents answered from a plan made once (SPEC §3 "Prepared reads").
+    prepared_reads: str = "seen"
 
     @property
     def is_sqlite(self) -> bool:
@@ -145,6 +149,12 @@ class Settings:
             choices = ", ".join(LOG_FORMATS)
             raise SettingsError(f"CAMPUS_LOG_FORMAT must be one of {choices}, not {log_format!r}")
         trusted_documents = _bool(env, "CAMPUS_TRUSTED_DOCUMENTS", False)
+        prepared_reads = (env.get("CAMPUS_PREPARED_READS") or "seen").strip().lower()
+        if prepared_reads not in PREPARED_READS:
+            choices = ", ".join(PREPARED_READS)
+            raise SettingsError(
+                f"CAMPUS_PREPARED_READS must be one of {choices}, not {prepared_reads!r}"
+            )
         # Both presets keep the schema to the server unless a setting says otherwise.
         closed = production or trusted_documents
         if production and password_profile == "CHEAPEST":
@@ -189,4 +199,5 @@ class Settings:
             trusted_documents=trusted_documents,
             max_persisted_documents=_int(env, "CAMPUS_PERSISTED_DOCUMENTS_MAX", 10_000),
             public_max_age=_int(env, "CAMPUS_PUBLIC_MAX_AGE", 0),
+            prepared_reads=prepared_reads,
         )

@@ -15,13 +15,14 @@ import contextvars
 import copy
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -34,13 +35,16 @@ from sqlalchemy.pool import PoolResetState
 from server import sqlite_driver
 from server.config import Settings
 
-__all__ = ["Database", "SqlStats", "sql_stats"]
+__all__ = ["Database", "SqlFunction", "SqlStats", "sql_stats"]
 
 # Statements that only control transactions or set up a connection: they are
 # not part of what a query costs.
 _CONTROL_PREFIXES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 _BEGIN_MODE = "campus_begin"
+_FUNCTIONS = "campus_functions"
+# A SQL function of ours: its name, its number of arguments (-1: any), the function.
+SqlFunction = tuple[str, int, Callable[..., Any]]
 _STARTED = "campus_statement_started"
 _LOGGED_SQL = 2_000  # characters of a slow statement kept in the log
 
@@ -128,7 +132,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: a statement that runs alone, in its own snapshot
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _add_functions(connection: Connection, functions: Sequence[SqlFunction]) -> None:
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    for name, arguments, function in functions:
+        dbapi_connection.create_function(name, arguments, function, deterministic=True)
 
 
 def _fold(value: str | None) -> str | None:
@@ -164,6 +175,11 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self._readers = async_sessionmaker(readers, expire_on_commit=False)
+        # Statements that run alone: no BEGIN on SQLite, autocommit on PostgreSQL.
+        self._alone = (
+            self.engine.execution_options(**{_BEGIN_MODE: None}) if self.is_sqlite else readers
+        )
+        self._joined: AsyncConnection | None = None
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )
@@ -184,11 +200,55 @@ class Database:
         view._readers = view._writers = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        view._joined = connection
         return view
 
     def reader(self) -> AsyncSession:
         """A session for reading: its transactions do not take the write lock."""
         return self._readers()
+
+    async def read_one(
+        self, sql: str, parameters: tuple[Any, ...], functions: Sequence[SqlFunction] = ()
+    ) -> Any:
+        """The one value of a read-only statement in the driver's own SQL.
+
+        Run alone, outside any transaction (one statement reads one snapshot
+        on both back ends): on SQLite one trip to the connection's thread, on
+        PostgreSQL one round trip of a statement the driver has prepared.
+        ``functions`` are those of ours the statement calls on SQLite, added
+        to a connection the first time it runs one.
+        """
+        try:
+            return await self._read_one(sql, parameters, functions)
+        except DBAPIError as error:
+            # A read whose connection was lost is read again, once, on a fresh one.
+            if not error.connection_invalidated or self._joined is not None:
+                raise
+        logger.warning("The database connection was lost under a read: reading again")
+        return await self._read_one(sql, parameters, functions)
+
+    async def _read_one(
+        self, sql: str, parameters: tuple[Any, ...], functions: Sequence[SqlFunction]
+    ) -> Any:
+        async with self._statements() as connection:
+            if self.is_sqlite and functions:
+                raw = await connection.get_raw_connection()
+                if raw.info.get(_FUNCTIONS) is not functions:
+                    await connection.run_sync(_add_functions, functions)
+                    raw.info[_FUNCTIONS] = functions
+            result = await connection.exec_driver_sql(sql, parameters)
+            return result.scalar_one()
+
+    @asynccontextmanager
+    async def _statements(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for statements that run alone (the joined one, in tests)."""
+        if self._joined is not None:
+            # In a savepoint: a failing statement must not end the transaction it joins.
+            async with self._joined.begin_nested():
+                yield self._joined
+            return
+        async with self._alone.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

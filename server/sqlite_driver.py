@@ -86,6 +86,15 @@ class _Connection(aiosqlite.Connection):
     def cursor(self) -> _Cursor:  # type: ignore[override]  # an async context manager too
         return _Cursor(self)
 
+    async def commit(self) -> None:
+        # Outside a transaction there is nothing to end: no trip to the thread.
+        if self.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self.in_transaction:
+            await super().rollback()
+
     async def in_thread(self, work: Callable[[sqlite3.Cursor], object]) -> _Outcome:
         """Open a cursor, do ``work`` with it, read it to the end and close it: one trip."""
 

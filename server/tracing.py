@@ -3,13 +3,15 @@
 Exported as the standard ``OTEL_*`` variables say (``OTEL_EXPORTER_OTLP_ENDPOINT``,
 ``OTEL_SERVICE_NAME``, …) unless the process already set a tracer provider,
 as a test does with an in-memory exporter. The ASGI and SQLAlchemy
-instrumentations make the request and statement spans; the operation span is
-``schema.extensions.RequestScope``'s.
+instrumentations make the request and statement spans; the operation span
+(``operation_span``) is opened by whichever way answers the operation.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -17,7 +19,7 @@ from starlette.middleware import Middleware
 from server.config import SettingsError
 from server.db import Database
 
-__all__ = ["middleware"]
+__all__ = ["OperationSpan", "middleware", "operation_span"]
 
 _instrumented: weakref.WeakSet[object] = weakref.WeakSet()
 
@@ -45,6 +47,28 @@ def middleware(database: Database) -> Middleware:
         # Its version check stops at SQLAlchemy 2.0; the event API it uses is 2.1's too.
         instrumentor.instrument(engines=list(_instrumented), skip_dep_check=True)
     return Middleware(OpenTelemetryMiddleware)
+
+
+class OperationSpan:
+    """The open span of one GraphQL operation, named once the operation is known."""
+
+    def __init__(self, span: Any) -> None:
+        self._span = span
+
+    def name(self, operation: str | None, statements: int, rows: int) -> None:
+        self._span.update_name(f"GraphQL {operation or 'anonymous'}")
+        self._span.set_attribute("graphql.operation.name", operation or "")
+        self._span.set_attribute("db.statements", statements)
+        self._span.set_attribute("db.rows", rows)
+
+
+@contextmanager
+def operation_span() -> Iterator[OperationSpan]:
+    """A span around one GraphQL operation, in the request's trace."""
+    from opentelemetry import trace
+
+    with trace.get_tracer("campus").start_as_current_span("GraphQL operation") as span:
+        yield OperationSpan(span)
 
 
 def _exporting_provider() -> Any:

@@ -74,7 +74,7 @@ async def database_url(
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def base_settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         sql_stats=True,
@@ -83,9 +83,29 @@ def settings(database_url: str) -> Settings:
     )
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.read_paths(...)``: the test runs once per way reads are answered."""
+    marker = metafunc.definition.get_closest_marker("read_paths")
+    if marker is not None and "read_path" in metafunc.fixturenames:
+        modes = list(marker.args)
+        ids = [{"off": "reference", "all": "prepared"}.get(mode, mode) for mode in modes]
+        metafunc.parametrize("read_path", modes, ids=ids, indirect=True)
+
+
+@pytest.fixture
+def read_path(request: pytest.FixtureRequest) -> str:
+    """How the app answers query documents (``Settings.prepared_reads``); the default's way."""
+    return str(getattr(request, "param", "seen"))
+
+
+@pytest.fixture
+def settings(base_settings: Settings, read_path: str) -> Settings:
+    return replace(base_settings, prepared_reads=read_path)
+
+
 @pytest.fixture(scope="session")
-async def engine_database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
+async def engine_database(base_settings: Settings) -> AsyncIterator[Database]:
+    database = Database(base_settings)
     yield database
     await database.dispose()
 

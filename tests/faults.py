@@ -12,8 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import await_only as await_
 
-__all__ = ["InjectedError", "failing_write", "invalidations", "settled", "slowed"]
+__all__ = ["InjectedError", "failing_write", "invalidations", "lost", "settled", "slowed"]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -23,8 +24,8 @@ class InjectedError(RuntimeError):
 
 
 @contextmanager
-def slowed(engine: AsyncEngine, prefix: str, seconds: float) -> Iterator[list[str]]:
-    """The database waits ``seconds`` before each statement starting with ``prefix``.
+def slowed(engine: AsyncEngine, part: str, seconds: float) -> Iterator[list[str]]:
+    """The database waits ``seconds`` before each statement holding ``part``.
 
     The wait runs in the database (``pg_sleep``, or a sleeping SQL function on
     SQLite), as a slow statement would, not on the event loop. Yields the
@@ -34,18 +35,41 @@ def slowed(engine: AsyncEngine, prefix: str, seconds: float) -> Iterator[list[st
     finished: list[str] = []
 
     def before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith(prefix):
+        if part in statement:
             if not postgres:
                 dbapi_connection: Any = conn.connection.dbapi_connection
                 dbapi_connection.create_function("test_sleep", 1, time.sleep)
             cursor.execute(f"SELECT {'pg_sleep' if postgres else 'test_sleep'}({seconds})")
 
     def after(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith(prefix):
+        if part in statement:
             finished.append(statement)
 
     with _listening(engine, before_cursor_execute=before, after_cursor_execute=after):
         yield finished
+
+
+@contextmanager
+def lost(engine: AsyncEngine, part: str) -> Iterator[list[str]]:
+    """The connection about to run the first statement holding ``part`` is closed under it.
+
+    As a database restart or a dropped network leaves it: the driver's own
+    connection is gone, and the statement fails as it would then. Yields the
+    statements it was closed under.
+    """
+    closed: list[str] = []
+
+    def before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if part in statement and not closed:
+            closed.append(statement)
+            driver: Any = conn.connection.driver_connection
+            if engine.dialect.name == "postgresql":
+                driver.terminate()
+            else:
+                await_(driver.close())
+
+    with _listening(engine, before_cursor_execute=before):
+        yield closed
 
 
 @contextmanager

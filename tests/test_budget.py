@@ -21,6 +21,9 @@ from server.config import Settings
 from server.db import Database
 from tests.support import GraphQLClient, StatementCounter, gid, load_dataset, serve
 
+# The reference executor's own ways (prepared reads have tests of their own).
+pytestmark = pytest.mark.read_paths("off")
+
 NESTED = """
 { students(first: 50) { edges { node { name
     courses(first: 10) { nodes { code

@@ -30,6 +30,9 @@ from tests.support import load_dataset
 from tests.test_execution import DOCUMENTS, _run
 from tests.test_fuzz import SCALARS
 
+# The reference executor's own ways (prepared reads have tests of their own).
+pytestmark = pytest.mark.read_paths("off")
+
 EXAMPLES = int(os.environ.get("CAMPUS_FUZZ_EXAMPLES", "40"))
 SWITCHES = {"on": True, "off": False}
 

@@ -25,6 +25,9 @@ from server.config import Settings
 from server.db import Database
 from tests.support import gid, load_dataset
 
+# The reference executor's own ways (prepared reads have tests of their own).
+pytestmark = pytest.mark.read_paths("off")
+
 STOCK = strawberry.Schema(
     query=root.Query,
     mutation=root.Mutation,

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from graphql import Source, TokenKind, get_introspection_query
 from graphql.language import Lexer
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
 from server.db import Database
+from tests.people import People
+from tests.rows import snapshot
 from tests.support import GraphQLClient, serve
+
+# What these tests promise holds whichever way a read is answered.
+pytestmark = pytest.mark.read_paths("off", "all")
 
 
 def _nested(levels: int) -> str:
@@ -120,3 +127,27 @@ async def test_node_estimate_follows_fragments_and_node_lookups(client: GraphQLC
 async def test_graphiql_introspection_passes(client: GraphQLClient) -> None:
     data = await client.query(get_introspection_query())
     assert data["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_argument_errors_come_before_the_estimates(client: GraphQLClient) -> None:
+    # 100 courses of 1,000 students: over the cost limit, but first of all a page size over 100.
+    body = await client.execute(
+        "{ courses(first: 100) { nodes { code students(first: 1000) { nodes { name } } } } }"
+    )
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "`first` must be between 0 and 100, not 1000" in error["message"]
+
+
+async def test_a_mutation_whose_answer_would_be_refused_changes_nothing(
+    client: GraphQLClient, connection: AsyncConnection, people: People
+) -> None:
+    before = await snapshot(connection)
+    body = await client.execute(
+        'mutation { createTeacher(input: {name: "Probe"}) {'
+        " teacher { courses(first: -5) { totalCount } } } }",
+        **people.admin.headers,
+    )
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert await snapshot(connection) == before

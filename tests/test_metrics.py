@@ -28,6 +28,9 @@ from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import GraphQLClient, gid, serve
 
+# What these tests promise holds whichever way a read is answered.
+pytestmark = pytest.mark.read_paths("off", "all")
+
 BATCH, BATCHES = 8, 25
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

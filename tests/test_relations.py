@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,6 +15,9 @@ from server.config import Settings
 from server.db import Database
 from server.models import Article, Follow, Student, User
 from tests.support import GraphQLClient, gid, load_dataset, serve
+
+# What these tests promise holds whichever way a read is answered.
+pytestmark = pytest.mark.read_paths("off", "all")
 
 
 async def _pairs(connection: AsyncConnection, sql: str) -> dict[int, list[int]]:

@@ -11,7 +11,7 @@ types declare their fields with ``connection``, ``to_one`` and
 the domain modules above it.
 """
 
-from schema.engine.fields import connection, membership, to_one
+from schema.engine.fields import by_id, connection, membership, request_row, to_one
 from schema.engine.filters import UNSET, DateTimeFilter, StringFilter
 from schema.engine.ids import decode_id_of, encode_id
 from schema.engine.loader import Loader
@@ -27,10 +27,12 @@ __all__ = [
     "Node",
     "PageInfo",
     "StringFilter",
+    "by_id",
     "connection",
     "decode_id_of",
     "encode_id",
     "membership",
     "order_input",
+    "request_row",
     "to_one",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -19,7 +20,34 @@ from schema.engine.loader import Loader
 from schema.engine.mapper import derive_list, derive_membership, derive_to_one
 from schema.engine.relations import RELATED, Relation
 
-__all__ = ["connection", "membership", "to_one"]
+__all__ = [
+    "BY_ID",
+    "REQUEST_ROW",
+    "ROOT_LIST",
+    "RequestRow",
+    "by_id",
+    "connection",
+    "membership",
+    "request_row",
+    "to_one",
+]
+
+# Keys in a root field's metadata saying what it reads, for plans made ahead
+# of the request (``schema.engine.prepared``): a model's rows, nodes by
+# global ID, or the row the request names.
+ROOT_LIST = "campus.root_list"
+BY_ID = "campus.by_id"
+REQUEST_ROW = "campus.request_row"
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """The row of ``model`` whose ``columns`` hold the values the request names as ``name``."""
+
+    name: str
+    model: type[Any]
+    columns: tuple[str, ...]
+
 
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 _PAGE = [
@@ -63,7 +91,7 @@ def connection(
         async def root_list(root: Any, info: strawberry.Info, **arguments: Any) -> Any:
             return await Loader(info).root_list(relation)
 
-        return _field(root_list, parameters, description, {})
+        return _field(root_list, parameters, description, {ROOT_LIST: relation})
     return _field(_loaded(), parameters, description, {RELATED: relation})
 
 
@@ -80,6 +108,18 @@ def membership(attr: InstrumentedAttribute[Any], *, argument: str, description: 
     return _field(_loaded(), parameters, description, {RELATED: relation})
 
 
+def by_id(*, many: bool) -> dict[str, str]:
+    """The metadata of a root field fetching nodes by their global IDs (``node``, ``nodes``)."""
+    return {BY_ID: "many" if many else "one"}
+
+
+def request_row(
+    name: str, model: type[Any], *columns: InstrumentedAttribute[Any]
+) -> dict[str, Any]:
+    """The metadata of a root field answering the row the request names (the viewer)."""
+    return {REQUEST_ROW: RequestRow(name, model, tuple(column.key for column in columns))}
+
+
 def _loaded() -> Callable[..., Any]:
     def loaded(root: Any, info: strawberry.Info, **arguments: Any) -> Any:
         return root.related(info)
@@ -91,7 +131,7 @@ def _field(
     resolver: Callable[..., Any],
     parameters: list[inspect.Parameter],
     description: str | None,
-    metadata: dict[str, Relation],
+    metadata: dict[str, Any],
 ) -> Any:
     reserved = [
         inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD),

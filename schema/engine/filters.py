@@ -35,7 +35,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
-from schema.engine.sql_functions import Among, fold, position
+from schema.engine.sql_functions import Among, InList, TextList, fold, position
 
 __all__ = [
     "UNSET",
@@ -97,7 +97,8 @@ def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Co
             clauses.append(column.is_distinct_from(bindparam(f"{place}_ne")))
         if (value := spec.get("in")) is not None:
             if _without_nul(value):
-                clauses.append(guard(column.in_(bindparam(f"{place}_in", expanding=True))))
+                values = bindparam(f"{place}_in", type_=TextList())
+                clauses.append(guard(InList(column.expression, values)))
             else:
                 clauses.append(false())
         if spec.get("contains") is not None:
@@ -212,12 +213,16 @@ def _compilers(filter_class: type[Any], model: type[Any]) -> dict[str, Compiler]
     return compilers
 
 
-def compile_filter(filter_class: type[Any], model: type[Any], spec: Mapping[str, Any]) -> Predicate:
+def compile_filter(
+    filter_class: type[Any], model: type[Any], spec: Mapping[str, Any], place: str = _PREFIX
+) -> Predicate:
     """One SQL predicate for a filter value on ``model``; keys are ANDed, nulls ignored.
 
-    It depends on the filter's shape only: bind it with ``filter_values(spec)``.
+    It depends on the filter's shape only: bind it with ``filter_values(spec,
+    place)``, ``place`` naming its parameters (two filters of one statement
+    need two places).
     """
-    return _compile(filter_class, model, spec, _PREFIX)
+    return _compile(filter_class, model, spec, place)
 
 
 def _compile(
@@ -275,9 +280,9 @@ def filter_size(spec: Any) -> int:
     return 0
 
 
-def filter_values(spec: Mapping[str, Any]) -> dict[str, Any]:
+def filter_values(spec: Mapping[str, Any], place: str = _PREFIX) -> dict[str, Any]:
     """The parameters ``compile_filter`` names for this filter, with their values."""
-    return dict(_values(spec, _PREFIX))
+    return dict(_values(spec, place))
 
 
 def _values(spec: Any, place: str) -> Iterator[tuple[str, Any]]:

@@ -16,6 +16,7 @@ from graphql import (
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     Source,
     TokenKind,
 )
@@ -24,10 +25,17 @@ from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
-from schema.engine.measure import Measured, measured
+from schema.engine.measure import Estimate, Measured, measured
 from server.config import Settings
 
-__all__ = ["QueryLimits", "QueryTooComplexError"]
+__all__ = [
+    "QueryLimits",
+    "QueryTooComplexError",
+    "check_estimate",
+    "check_shape",
+    "check_tokens",
+    "measured",
+]
 
 
 class QueryTooComplexError(GraphQLError):
@@ -52,9 +60,7 @@ class QueryLimits(SchemaExtension):
         query = self.execution_context.query
         settings = self._settings()
         if query is not None and settings is not None:
-            tokens = _tokens(query, settings.max_tokens)
-            if tokens > settings.max_tokens:
-                raise QueryTooComplexError("tokens", settings.max_tokens, tokens, "the token count")
+            check_tokens(query, settings)
         yield
 
     def on_execute(self) -> Iterator[None]:
@@ -71,11 +77,14 @@ class QueryLimits(SchemaExtension):
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            _check(
-                measured(schema, root, operation, fragments, settings),
-                settings,
-                self.execution_context.variables,
-            )
+            measures = measured(schema, root, operation, fragments, settings)
+            check_shape(measures, settings)
+            estimate = check_estimate(measures, settings, self.execution_context.variables)
+            # A payload's bad page arguments would fail only after the change
+            # committed: refused before anything runs, so that nothing changes.
+            mutation = operation.operation is OperationType.MUTATION
+            if mutation and estimate is not None and estimate.argument_error is not None:
+                raise estimate.argument_error
         yield
 
     def _settings(self) -> Settings | None:
@@ -113,19 +122,37 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return None
 
 
-def _check(measures: Measured, settings: Settings, raw_variables: dict[str, Any] | None) -> None:
+def check_tokens(query: str, settings: Settings) -> None:
+    """Refuse a document of more tokens than the limit (``QueryTooComplexError``)."""
+    tokens = _tokens(query, settings.max_tokens)
+    if tokens > settings.max_tokens:
+        raise QueryTooComplexError("tokens", settings.max_tokens, tokens, "the token count")
+
+
+def check_shape(measures: Measured, settings: Settings) -> None:
+    """Refuse an operation nested deeper, or with more aliases, than the limits."""
     if measures.depth > settings.max_depth:
         raise QueryTooComplexError("depth", settings.max_depth, measures.depth, "the query depth")
     if measures.aliases > settings.max_aliases:
         raise QueryTooComplexError(
             "aliases", settings.max_aliases, measures.aliases, "the alias count"
         )
+
+
+def check_estimate(
+    measures: Measured, settings: Settings, raw_variables: dict[str, Any] | None
+) -> Estimate | None:
+    """Refuse an operation whose estimated nodes or cost, under these variables, pass the limits.
+
+    The estimate (None when the variables do not coerce), for what else it tells.
+    """
     estimate = measures.estimate(raw_variables)
-    if estimate is None:
-        return  # the executor reports bad variables itself
+    if estimate is None or estimate.argument_error is not None:
+        return estimate  # the executor reports bad variables and arguments itself, first
     if estimate.nodes > settings.max_nodes:
         raise QueryTooComplexError(
             "nodes", settings.max_nodes, estimate.nodes, "the estimated node count"
         )
     if estimate.values > settings.max_cost:
         raise QueryTooComplexError("cost", settings.max_cost, estimate.values, "the estimated cost")
+    return estimate

@@ -28,6 +28,8 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -44,13 +46,19 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
+from schema.engine.fields import ROOT_LIST
+from schema.engine.pagination import parse_page
+from schema.engine.relations import RELATED
+from schema.errors import BadUserInputError
 from server.config import Settings
 
 __all__ = ["Estimate", "Measured", "measured"]
 
 ParentType = GraphQLObjectType | GraphQLInterfaceType
+DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 # Characters of an alias that count as one more value: about what a value takes.
 _KEY_LENGTH = 32
 _SIZES = ("first", "last", "ids")  # the arguments the node estimate reads
@@ -60,10 +68,14 @@ _SIZES = ("first", "last", "ids")  # the arguments the node estimate reads
 class Estimate:
     nodes: int = 0
     values: int = 0
+    # The error a list's arguments will be refused with (a size out of range,
+    # ``first`` with ``last``, a bad cursor): reported first, not the estimate.
+    argument_error: GraphQLError | None = None
 
     def add(self, other: Estimate) -> None:
         self.nodes += other.nodes
         self.values += other.values
+        self.argument_error = self.argument_error or other.argument_error
 
 
 @dataclass(slots=True)
@@ -225,6 +237,11 @@ class _Walk:
             if _is_list(field_def.type):
                 ids = args.get("ids")
                 count = objects * (items if ids is None else self._size(len(ids)))
+                limit = self.settings.max_page_size
+                if ids is not None and len(ids) > limit and estimate.argument_error is None:
+                    estimate.argument_error = BadUserInputError(
+                        f"`{field.name.value}` takes at most {limit} IDs, not {len(ids)}"
+                    )
             estimate.values += count * weight
             child = get_named_type(field_def.type)
             if field.selection_set is None or not isinstance(
@@ -233,6 +250,9 @@ class _Walk:
                 continue
             below = 1
             if "edges" in child.fields and "pageInfo" in child.fields:
+                estimate.argument_error = estimate.argument_error or self._page_error(
+                    owner, field, field_def, args
+                )
                 size = args["first"] if args.get("first") is not None else args.get("last")
                 below = self._size(self.settings.default_page_size if size is None else size)
                 estimate.nodes += count * below
@@ -240,6 +260,30 @@ class _Walk:
                 estimate.nodes += count
             estimate.add(self.estimate(child, field.selection_set, count, below, variables))
         return estimate
+
+    def _page_error(
+        self, owner: ParentType, field: FieldNode, field_def: GraphQLField, args: dict[str, Any]
+    ) -> GraphQLError | None:
+        """The error the loader refuses the list's page arguments with, if it does."""
+        definition = field_def.extensions.get(DEFINITION)
+        metadata = getattr(definition, "metadata", {})
+        relation = metadata.get(RELATED) or metadata.get(ROOT_LIST)
+        if relation is None or not isinstance(owner, GraphQLObjectType):
+            return None
+        spec = relation.spec(f"{owner.name}.{field.name.value}")
+        settings = self.settings
+        try:
+            keys = spec.sort_keys(args.get("orderBy"))
+            parse_page(
+                spec.name,
+                keys,
+                args,
+                default_size=settings.default_page_size,
+                max_size=settings.max_page_size,
+            )
+        except GraphQLError as error:
+            return error
+        return None
 
     def _size(self, requested: int) -> int:
         """A page size as the estimates count it: at most the largest one allowed."""

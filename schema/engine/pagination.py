@@ -122,26 +122,32 @@ class Page:
             _nulls(self.before),
         )
 
-    def bounds(self) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    def bounds(self, prefix: str = "") -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
         """The WHERE clauses the cursors impose (keyset, no OFFSET), and what they bind.
 
-        Cursor values are named parameters, so the clauses are the same for
-        every page of one ``shape``.
+        Cursor values are named parameters (``prefix`` before each name), so
+        the clauses are the same for every page of one ``shape``.
         """
         clauses: list[ColumnElement[bool]] = []
-        values: dict[str, Any] = {}
         for side, cursor in (("after", self.after), ("before", self.before)):
             if cursor is None:
                 continue
-            params: list[Any] = []
-            for i, (key, value) in enumerate(zip(self.keys, cursor, strict=True)):
-                if value is None:
-                    params.append(None)
-                else:
-                    values[f"{side}_{i}"] = value
-                    params.append(bindparam(f"{side}_{i}", type_=key.column.type))
+            params = [
+                None if value is None else bindparam(f"{prefix}{side}_{i}", type_=key.column.type)
+                for i, (key, value) in enumerate(zip(self.keys, cursor, strict=True))
+            ]
             clauses.append(_beyond(self.keys, params, reverse=side == "before"))
-        return clauses, values
+        return clauses, self.bound_values(prefix)
+
+    def bound_values(self, prefix: str = "") -> dict[str, Any]:
+        """The values ``bounds`` binds, by the names it gives them."""
+        return {
+            f"{prefix}{side}_{i}": value
+            for side, cursor in (("after", self.after), ("before", self.before))
+            if cursor is not None
+            for i, value in enumerate(cursor)
+            if value is not None
+        }
 
     def cursor(self, values: Sequence[Any]) -> str:
         return encode_cursor(self.list_name, self.signature, values)

@@ -8,16 +8,19 @@ different forms.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists
+from sqlalchemy import BindParameter, ColumnElement, Select, any_, exists, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import Integer, String
+from sqlalchemy.types import Integer, String, TypeDecorator, TypeEngine
 
-__all__ = ["Among", "fold", "position"]
+__all__ = ["Among", "InList", "TextList", "fold", "position"]
 
 
 class fold(GenericFunction[str]):  # noqa: N801 - SQL function names are lower case
@@ -87,3 +90,54 @@ def _among_default(element: Among, compiler: SQLCompiler, **kw: Any) -> str:
     [member] = element.members.selected_columns
     correlated = element.members.where(member == element.value)
     return compiler.process(exists(correlated.correlate(*element._from_objects)), **kw)
+
+
+class TextList(TypeDecorator[list[str]]):
+    """A list of strings bound as one parameter: a JSON array on SQLite, an array elsewhere."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(ARRAY(String()))
+
+    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return json.dumps(value)
+
+
+class InList(ColumnElement[bool]):
+    """Whether ``value`` is one of the strings bound to ``values`` (a ``TextList``).
+
+    One parameter however long the list, unlike an expanding ``IN``, so that
+    the statement's text is the same for every list: SQLite reads it with
+    ``json_each``, PostgreSQL with ``= ANY``.
+    """
+
+    inherit_cache = True
+    _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012 - SQLAlchemy's own form
+        ("value", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, value: ColumnElement[Any], values: BindParameter[list[str]]) -> None:
+        self.value = value
+        self.values = values
+
+    @property
+    def _from_objects(self) -> Any:
+        return self.value._from_objects
+
+
+@compiles(InList, "sqlite")
+def _in_list_sqlite(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
+    items = func.json_each(element.values).table_valued("value")
+    return compiler.process(element.value.in_(select(items.c.value)), **kw)
+
+
+@compiles(InList)
+def _in_list_default(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.value == any_(element.values), **kw)

@@ -19,6 +19,7 @@ from schema.engine import (
     connection,
     membership,
     order_input,
+    request_row,
     to_one,
 )
 from server import models
@@ -121,7 +122,10 @@ class User(Node, model=models.User):
 class Query:
     users: Connection[User] = connection(models.User, order=UserOrder, filter=UserFilter)
 
-    @strawberry.field(description="The signed-in user, or null.")
+    @strawberry.field(
+        description="The signed-in user, or null.",
+        metadata=request_row("viewer", models.User, models.User.id, models.User.token_version),
+    )
     async def viewer(self, info: Info) -> User | None:
         viewer = await info.context.viewer()
         if viewer is None:
