@@ -146,6 +146,7 @@ async def test_a_mutation_whose_answer_would_be_refused_changes_nothing(
     body = await client.execute(
         'mutation { createTeacher(input: {name: "Probe"}) {'
         " teacher { courses(first: -5) { totalCount } } } }",
+        {},
         **people.admin.headers,
     )
     assert body["data"] is None
