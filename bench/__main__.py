@@ -20,7 +20,7 @@ from bench import report
 from bench.database import Backend, bench_postgres_url, connect, drop_postgres, postgres_problem
 from bench.run import BackendRun, Config, run_backend, say
 from bench.servers import BenchError
-from server.dataset import Sizes
+from server.seeding.dataset import Sizes
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 WORKLOADS = ("Q1", "Q2", "Q3", "Q4", "W")

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bench.servers import BenchError
-from server.dataset import Sizes
+from server.seeding.dataset import Sizes
 
 __all__ = [
     "Backend",

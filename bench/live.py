@@ -33,11 +33,11 @@ from websockets.typing import Subprotocol
 
 from bench.servers import ServerSpec, serve
 from schema.engine.ids import encode_id
-from server.auth import Tokens
 from server.config import Settings
-from server.dataset import NO_PASSWORD
-from server.db import Database
-from server.models import Course, Student, User, utcnow
+from server.db.engine import Database
+from server.db.models import Course, Student, User, utcnow
+from server.security.auth import Tokens
+from server.seeding.dataset import NO_PASSWORD
 
 SECRET = "bench-live-secret-key-" * 3
 HALF = 25

@@ -19,7 +19,7 @@ from bench.queries import ReadQuery
 from bench.servers import HOST, BenchError, RunningServer, ServerSpec, serve
 from bench.skew import add_skew
 from bench.workload import read_queries, read_request, skewed_queries, write_request
-from server.dataset import Sizes
+from server.seeding.dataset import Sizes
 
 __all__ = ["BackendRun", "Config", "Measurement", "run_backend"]
 

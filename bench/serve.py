@@ -1,6 +1,6 @@
 """Serve the naive or floor app under uvicorn as ``campus serve`` serves campus.
 
-Through ``server.serving``, so that with several workers their connections
+Through ``server.cli.serving``, so that with several workers their connections
 keep TCP_NODELAY too (uvicorn's own ``--workers`` loses it; see that module):
 otherwise each keep-alive request to them would wait ~40 ms for a delayed ACK
 and the comparison would measure that, not the servers.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from server import serving
+from server.cli import serving
 
 
 def main() -> None:

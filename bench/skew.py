@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, text
 
 from bench.database import BIG_COURSE, CELEBRITY, connect
-from server.models import Course, Follow, Student, User, registrations
+from server.db.models import Course, Follow, Student, User, registrations
 
 __all__ = ["BIG_COURSE", "CELEBRITY", "Skew", "add_skew"]
 

@@ -1,7 +1,7 @@
 """Alembic's entry point.
 
 Migrations run on the sync ``Connection`` handed in as
-``config.attributes["connection"]`` (what ``server.migrate`` and the tests do;
+``config.attributes["connection"]`` (what ``server.db.migrate`` and the tests do;
 its owner commits), on an ``AsyncEngine`` handed in the same way, or else on
 an engine of our own built from ``sqlalchemy.url`` or ``DATABASE_URL``.
 """
@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.config import Settings
-from server.db import Database
-from server.migrate import migration_transaction
-from server.models import Base, UTCDateTime
+from server.db.engine import Database
+from server.db.migrate import migration_transaction
+from server.db.models import Base, UTCDateTime
 
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -35,7 +35,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=_render_item,
-        # server.db begins SQLite transactions itself, so its DDL is transactional too.
+        # server.db.engine begins SQLite transactions itself, so its DDL is transactional too.
         transactional_ddl=True,
     )
 

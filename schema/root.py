@@ -7,15 +7,16 @@ import datetime as dt
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema import articles, courses, enrollment, nodes, students, subscriptions, teachers, users
+from schema.common.errors import Schema
+from schema.common.extensions import RequestScope
+from schema.common.introspection import IntrospectionSwitch
+from schema.common.scalars import DateTime
+from schema.domains import articles, courses, enrollment, nodes, students, teachers, users
+from schema.domains.live import subscriptions
 from schema.engine.caching import ParserCache, ValidationCache
 from schema.engine.execution import ExecutionContext
 from schema.engine.limits import QueryLimits
 from schema.engine.timeout import RequestTimeout
-from schema.errors import Schema
-from schema.extensions import RequestScope
-from schema.introspection import IntrospectionSwitch
-from schema.scalars import DateTime
 
 __all__ = ["schema"]
 

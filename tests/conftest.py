@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from server.config import Settings
-from server.db import Database
-from server.migrate import upgrade
+from server.db.engine import Database
+from server.db.migrate import upgrade
 from tests.people import People, add_people
 from tests.support import App, GraphQLClient, StatementCounter, serve, serve_own
 

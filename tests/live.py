@@ -15,9 +15,9 @@ from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.app import create_app
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
+from server.http.app import create_app
 from server.live import Hub
 from tests.people import add_user
 from tests.rows import add_course, add_student

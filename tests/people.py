@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.auth import Tokens
 from server.config import Settings
-from server.dataset import NO_PASSWORD
-from server.models import User, utcnow
-from server.secret_key import secret_key
+from server.db.models import User, utcnow
+from server.security.auth import Tokens
+from server.security.secret_key import secret_key
+from server.seeding.dataset import NO_PASSWORD
 from tests.support import GraphQLClient, gid
 
 __all__ = [

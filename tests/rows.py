@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Base, Course, Student, Teacher, registrations
+from server.db.models import Base, Course, Student, Teacher, registrations
 
 __all__ = ["add_course", "add_student", "add_teacher", "register", "registered", "snapshot"]
 

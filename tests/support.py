@@ -12,11 +12,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.engine.ids import encode_id
-from server.app import create_app
 from server.config import Settings
-from server.dataset import Sizes
-from server.db import Database
-from server.seed import load_tables
+from server.db.engine import Database
+from server.http.app import create_app
+from server.seeding.dataset import Sizes
+from server.seeding.seed import load_tables
 
 __all__ = [
     "App",

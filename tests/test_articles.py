@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Article, utcnow
+from server.db.models import Article, utcnow
 from tests.people import People
 from tests.rows import snapshot
 from tests.support import GraphQLClient, gid

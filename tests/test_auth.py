@@ -10,11 +10,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.app import create_app
-from server.auth import Passwords
 from server.config import Settings
-from server.db import Database
-from server.models import User
+from server.db.engine import Database
+from server.db.models import User
+from server.http.app import create_app
+from server.security.auth import Passwords
 from tests.people import LOG_IN, SIGN_UP, VIEWER, People, add_user, authorization, bearer, sign_up
 from tests.rows import snapshot
 from tests.support import GraphQLClient, user_errors

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Article, Follow, Student, User, utcnow
+from server.db.models import Article, Follow, Student, User, utcnow
 from tests.people import LOG_IN, VIEWER, People, authorization, sign_up
 from tests.rows import add_student, snapshot
 from tests.support import GraphQLClient, gid, user_errors

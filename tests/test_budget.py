@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.app import create_app
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
+from server.http.app import create_app
 from tests.support import GraphQLClient, StatementCounter, gid, load_dataset, serve
 
 # The reference executor's own ways (prepared reads have tests of their own).

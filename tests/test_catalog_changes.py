@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Course, Student, Teacher, registrations
+from server.db.models import Course, Student, Teacher, registrations
 from tests.people import People
 from tests.rows import add_course, add_student, add_teacher, register, registered, snapshot
 from tests.support import GraphQLClient, gid, user_errors

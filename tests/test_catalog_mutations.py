@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Course, Student
+from server.db.models import Course, Student
 from tests.people import People
 from tests.rows import add_course, add_teacher, registered, snapshot
 from tests.support import GraphQLClient, gid, user_errors

@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schema import articles, courses, root, students, teachers, users
+from schema import root
+from schema.domains import articles, courses, students, teachers, users
 from schema.engine import compiled
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from tests.support import load_dataset
 from tests.test_execution import DOCUMENTS, _run
 from tests.test_fuzz import SCALARS

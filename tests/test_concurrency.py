@@ -11,7 +11,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from server.models import Course, Follow, Student, User, registrations
+from server.db.models import Course, Follow, Student, User, registrations
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, add_teacher, register, registered
 from tests.support import App, gid

@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from server.config import Settings, SettingsError
-from server.db import Database
+from server.db.engine import Database
 from tests.support import GraphQLClient, serve
 
 # What these tests promise holds whichever way a read is answered.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Course, Student
+from server.db.models import Course, Student
 from tests.people import People
 from tests.rows import add_course, add_student, add_teacher, register, registered, snapshot
 from tests.support import GraphQLClient, gid

@@ -15,14 +15,15 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.schema.config import StrawberryConfig
 
-from schema import articles, courses, root, students, teachers, users
-from schema.context import Context
-from schema.errors import mask
-from schema.extensions import RequestScope
-from schema.scalars import DateTime
-from server.auth import Auth
+from schema import root
+from schema.common.context import Context
+from schema.common.errors import mask
+from schema.common.extensions import RequestScope
+from schema.common.scalars import DateTime
+from schema.domains import articles, courses, students, teachers, users
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
+from server.security.auth import Auth
 from tests.support import gid, load_dataset
 
 # The reference executor's own ways (prepared reads have tests of their own).

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import schema.engine.statements as statements
-from server.models import Article, Course, Student, Teacher, User, registrations
+from server.db.models import Article, Course, Student, Teacher, User, registrations
 from tests.support import GraphQLClient
 
 # What these tests promise holds whichever way a read is answered.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Follow
+from server.db.models import Follow
 from tests.people import People
 from tests.rows import snapshot
 from tests.support import GraphQLClient, gid

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from server.config import Settings
-from server.db import Database
-from server.migrate import upgrade
-from server.models import Student
+from server.db.engine import Database
+from server.db.migrate import upgrade
+from server.db.models import Student
 from tests.people import add_user, bearer
 from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
@@ -47,7 +47,7 @@ async def test_not_ready_once_shutdown_began(
 ) -> None:
     async with serve_own(replace(settings, database_url=own_database_url)) as app:
         assert (await app.client.http.get("/readyz")).status_code == 200
-        monkeypatch.setattr("server.health._stopping", True)
+        monkeypatch.setattr("server.http.health._stopping", True)
         response = await app.client.http.get("/readyz")
         assert response.status_code == 503
         assert response.json() == {"status": "unavailable", "reason": "shutting down"}

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("schema", "server")
 ENGINE = "schema.engine"
 # What the engine may use of the GraphQL side: the request context and the errors.
-BESIDE_ENGINE = frozenset({"schema", "schema.context", "schema.errors"})
+BESIDE_ENGINE = frozenset({"schema", "schema.common.context", "schema.common.errors"})
 
 
 def _modules() -> dict[str, Path]:
@@ -93,4 +93,4 @@ def test_the_engine_imports_no_domain_module_and_not_the_app() -> None:
         and target not in BESIDE_ENGINE
     }
     assert outside == set()
-    assert all("server.app" not in _reachable(graph, name) for name in engine)
+    assert all("server.http.app" not in _reachable(graph, name) for name in engine)

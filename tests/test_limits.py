@@ -10,7 +10,7 @@ from graphql.language import Lexer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from tests.people import People
 from tests.rows import snapshot
 from tests.support import GraphQLClient, serve

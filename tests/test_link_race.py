@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from server.models import Student, User
+from server.db.models import Student, User
 from tests.people import add_user, bearer
 from tests.rows import add_student
 from tests.support import App, gid

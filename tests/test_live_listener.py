@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
+from server.db.models import Event, utcnow
 from server.live import Hub, listeners
-from server.models import Event, utcnow
 
 _PRUNE_WAITING = text(
     "SELECT count(*) FROM pg_stat_activity"

@@ -13,9 +13,9 @@ import pytest
 from httpx_ws import WebSocketDisconnect
 from starlette.websockets import WebSocket
 
-from schema.context import Context
+from schema.common.context import Context
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from server.live import LiveEvent, Subscriber
 from server.live.fanout import Group, Member
 from tests.live import LiveApp, Stall, serve_live

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from server.config import Settings
-from server.models import Student, registrations
+from server.db.models import Student, registrations
 from tests.faults import invalidations, lost
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student

@@ -22,7 +22,7 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from tests.live import PROTOCOL, serve_live
 from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student

@@ -12,9 +12,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from server.config import Settings
-from server.db import Database
-from server.migrate import current, downgrade, upgrade
-from server.models import Base
+from server.db.engine import Database
+from server.db.migrate import current, downgrade, upgrade
+from server.db.models import Base
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Course, Student, registrations
+from server.db.models import Course, Student, registrations
 from tests.support import GraphQLClient
 
 # What these tests promise holds whichever way a read is answered.

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.db import Database
-from server.models import PersistedDocument, Teacher
-from server.persisted import sha256
+from server.db.engine import Database
+from server.db.models import PersistedDocument, Teacher
+from server.documents.store import sha256
 from tests.people import People
 from tests.support import GraphQLClient, StatementCounter, serve, serve_own
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from tests.support import serve
 
 HTML = {"Accept": "text/html"}
-PACKAGE = Path(__file__).parent.parent / "server" / "graphiql"
+PACKAGE = Path(__file__).parent.parent / "server" / "http" / "graphiql"
 VENDOR = PACKAGE / "vendor"
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 

@@ -18,10 +18,10 @@ import pytest
 import uvicorn
 from playwright.async_api import Page, Route, WebSocket, async_playwright
 
-from server.app import create_app
 from server.config import Settings
-from server.db import Database
-from server.migrate import upgrade
+from server.db.engine import Database
+from server.db.migrate import upgrade
+from server.http.app import create_app
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, register
 

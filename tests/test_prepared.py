@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.app import create_app
 from server.config import Settings
-from server.db import Database
-from server.models import Article, Student, User
+from server.db.engine import Database
+from server.db.models import Article, Student, User
+from server.http.app import create_app
 from tests.support import StatementCounter, gid, load_dataset
 from tests.test_compiled import SWITCHES, _dress, _queries, differential
 from tests.test_execution import DOCUMENTS
@@ -132,7 +132,7 @@ async def test_generated_documents_answer_as_the_reference_executor(
     note(f"{text}\nplanned: {planned}\nprepared:  {ours.decode()}\nreference: {theirs.decode()}")
     assert ours == theirs
     # A statement that failed would have been answered the reference way: none may.
-    assert [r.getMessage() for r in caplog.records if r.name == "server.prepared"] == []
+    assert [r.getMessage() for r in caplog.records if r.name == "server.http.prepared"] == []
 
 
 @pytest.mark.usefixtures("campus")

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.engine.ids import decode_id
 from server.config import Settings
-from server.db import Database
-from server.models import Article, Follow, Student, User
+from server.db.engine import Database
+from server.db.models import Article, Follow, Student, User
 from tests.support import GraphQLClient, gid, load_dataset, serve
 
 # What these tests promise holds whichever way a read is answered.

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from server.app import create_app
 from server.config import Settings
-from server.db import Database
-from server.logs import FORMAT, RequestIdFilter
-from server.request_id import RequestIdMiddleware
+from server.db.engine import Database
+from server.http.app import create_app
+from server.observability.logs import FORMAT, RequestIdFilter
+from server.observability.request_id import RequestIdMiddleware
 from tests.support import GraphQLClient
 
 # What these tests promise holds whichever way a read is answered.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings, SettingsError
-from server.secret_key import KEY_FILE_NAME, ensure_secret_key, secret_key
+from server.security.secret_key import KEY_FILE_NAME, ensure_secret_key, secret_key
 
 KEY = "k" * 40
 

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from server.config import Settings
-from server.db import Database
-from server.seed import seed
+from server.db.engine import Database
+from server.seeding.seed import seed
 
 
 async def test_seed_leaves_postgresql_tables_all_visible(own_database_url: str) -> None:

@@ -13,12 +13,12 @@ import pytest
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from server.serving import TcpConfig, cpu_count, worker_count
+from server.cli.serving import TcpConfig, cpu_count, worker_count
 from tests.processes import campus_serve
 
 
 async def test_connections_accepted_on_the_shared_listener_have_tcp_nodelay() -> None:
-    config = TcpConfig("server.app:create_app", factory=True, host="127.0.0.1", port=0)
+    config = TcpConfig("server.http.app:create_app", factory=True, host="127.0.0.1", port=0)
     listener = config.bind_socket()
     accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -49,7 +49,7 @@ def test_a_worker_count_that_is_neither_a_number_nor_auto_is_refused(value: str)
 
 def test_uvicorn_parses_http_with_httptools() -> None:
     """What uvicorn's ``auto`` parser is once uvicorn[standard] is installed."""
-    assert TcpConfig("server.app:create_app", factory=True).http == "auto"
+    assert TcpConfig("server.http.app:create_app", factory=True).http == "auto"
     assert AutoHTTPProtocol is HttpToolsProtocol
 
 

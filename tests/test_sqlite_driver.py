@@ -11,7 +11,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import event, insert, select
 
 from server.config import Settings
-from server.models import Article, Follow, registrations, utcnow
+from server.db.models import Article, Follow, registrations, utcnow
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, register
 from tests.support import App, gid, serve_own

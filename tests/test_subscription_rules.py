@@ -13,9 +13,9 @@ from httpx_ws import WebSocketDisconnect
 from sqlalchemy import event
 
 from server.config import Settings
-from server.db import Database
-from server.persisted import sha256
-from server.services import documents
+from server.db.engine import Database
+from server.documents import table as documents
+from server.documents.store import sha256
 from tests.live import LiveApp, Socket, serve_live
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student

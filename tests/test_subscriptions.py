@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from server.config import Settings
-from server.models import Follow
+from server.db.models import Follow
 from tests.faults import failing_write
 from tests.live import LiveApp, link, seed_cast, serve_live
 from tests.people import bearer

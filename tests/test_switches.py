@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from tests.support import GraphQLClient, serve
 
 INTROSPECTION = '{ __schema { queryType { name } } __type(name: "Student") { name } }'

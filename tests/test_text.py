@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import LoginFailure
+from server.db.models import LoginFailure
 from tests.people import LOG_IN, SIGN_UP, People
 from tests.rows import add_teacher, snapshot
 from tests.support import GraphQLClient, StatementCounter, gid

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import User
+from server.db.models import User
 from tests.rows import snapshot
 from tests.support import GraphQLClient
 from tests.texts import SURROGATE, TEXTS, fuzz, has_control, post

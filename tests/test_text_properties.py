@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models import Article, Course, User, utcnow
+from server.db.models import Article, Course, User, utcnow
 from tests.people import People
 from tests.rows import add_course, add_student, add_teacher, snapshot
 from tests.support import GraphQLClient, gid

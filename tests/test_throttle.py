@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from server.db import Database
-from server.throttle import LoginThrottle
+from server.db.engine import Database
+from server.security.throttle import LoginThrottle
 
 
 class Clock:

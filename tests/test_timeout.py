@@ -16,8 +16,8 @@ from graphql import get_introspection_query
 from sqlalchemy import func, select
 
 from server.config import Settings, SettingsError
-from server.db import Database
-from server.models import Student, registrations
+from server.db.engine import Database
+from server.db.models import Student, registrations
 from tests.faults import invalidations, settled, slowed
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, snapshot

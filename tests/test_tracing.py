@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from tests.rows import add_course, add_student
 from tests.support import GraphQLClient, StatementCounter, serve, serve_own
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from server.config import Settings, SettingsError
-from server.db import Database
+from server.db.engine import Database
 from tests.support import GraphQLClient, StatementCounter, serve
 
 PREFLIGHT = {

@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from server.cli import main
+from server.cli.main import main
 from server.config import Settings
-from server.db import Database
-from server.models import PersistedDocument
-from server.persisted import sha256
+from server.db.engine import Database
+from server.db.models import PersistedDocument
+from server.documents.store import sha256
 from tests.support import serve_own
 
 # What these tests promise holds whichever way a read is answered.

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, insert, select, text
 
-from server.db import Database
-from server.models import Course, Follow, Teacher, User, registrations, utcnow
+from server.db.engine import Database
+from server.db.models import Course, Follow, Teacher, User, registrations, utcnow
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student, add_teacher, register, registered
 from tests.support import App, gid

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db import Database
-from server.models import Article, Course, Follow, Student, User, registrations
+from server.db.engine import Database
+from server.db.models import Article, Course, Follow, Student, User, registrations
 from tests.support import GraphQLClient, gid
 
 # What these tests promise holds whichever way a read is answered.

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.config import Settings
-from server.db import Database
-from server.models import Follow, registrations
+from server.db.engine import Database
+from server.db.models import Follow, registrations
 from tests.people import add_user, bearer
 from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student

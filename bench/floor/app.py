@@ -20,7 +20,7 @@ from starlette.routing import Route
 from bench.cursors import decode_cursor, encode_cursor
 from bench.floor.sql import Statements
 from server.config import Settings
-from server.db import Database, count_rows, sql_stats
+from server.db.engine import Database, count_rows, sql_stats
 
 __all__ = ["create_app"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
-from server.models import UTCDateTime
+from server.db.models import UTCDateTime
 
 __all__ = ["Statements"]
 

@@ -19,9 +19,9 @@ from strawberry.schema.config import StrawberryConfig
 from bench.naive.context import NaiveContext
 from bench.naive.query import Query
 from bench.naive.types import Article, Course, Student, User
-from schema.scalars import DateTime
+from schema.common.scalars import DateTime
 from server.config import Settings
-from server.db import Database, SqlStats, sql_stats
+from server.db.engine import Database, SqlStats, sql_stats
 
 __all__ = ["create_app", "schema"]
 

@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db import Database, count_rows
+from server.db.engine import Database, count_rows
 
 __all__ = ["Info", "NaiveContext"]
 

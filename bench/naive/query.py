@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, select, true
 from bench.cursors import decode_cursor
 from bench.naive.context import Info
 from bench.naive.types import Connection, Node, Student, User, id_cursor, page
-from server import models
+from server.db import models
 
 __all__ = ["Query"]
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 
 from bench.cursors import encode_cursor
 from bench.naive.context import Info
-from server import models
+from server.db import models
 
 __all__ = [
     "Article",

@@ -23,7 +23,7 @@ from graphql import (
 from graphql.language import Lexer
 from strawberry.extensions import SchemaExtension
 
-from schema.context import Context
+from schema.common.context import Context
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.measure import Estimate, Measured, measured
 from server.config import Settings

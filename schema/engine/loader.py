@@ -19,7 +19,7 @@ from graphql import get_named_type
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
 
-from schema.context import Context
+from schema.common.context import Context
 from schema.engine.ids import decode_id, decode_id_of
 from schema.engine.node import Node
 from schema.engine.pagination import Page, PageInfo, parse_page
@@ -32,7 +32,7 @@ from schema.engine.relations import (
 from schema.engine.selection import Document, Field
 from schema.engine.statements import KEYS, TOTAL, Statements
 from schema.engine.typemap import named, node_of, origin, relations
-from server.db import count_rows
+from server.db.engine import count_rows
 
 __all__ = ["Loader"]
 

@@ -48,11 +48,11 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from schema.common.errors import BadUserInputError
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.fields import ROOT_LIST
 from schema.engine.pagination import parse_page
 from schema.engine.relations import RELATED
-from schema.errors import BadUserInputError
 from server.config import Settings
 
 __all__ = ["Estimate", "Measured", "measured"]

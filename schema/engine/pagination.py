@@ -20,8 +20,8 @@ import strawberry
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
+from schema.common.errors import BadUserInputError
 from schema.engine.ids import LARGEST_PK
-from schema.errors import BadUserInputError
 
 __all__ = [
     "Connection",

@@ -16,7 +16,7 @@ from strawberry.types.field import StrawberryField
 
 from schema.engine.node import public_columns
 from schema.engine.pagination import SortKey
-from server.orm import UTCDateTime
+from server.db.orm import UTCDateTime
 
 __all__ = [
     "RELATED",

@@ -49,7 +49,8 @@ def _rendered_as(function: type[GenericFunction[Any]], *, sqlite: str, elsewhere
         return f"{elsewhere}({compiler.process(element.clauses, **kw)})"
 
 
-# campus_fold is registered on every SQLite connection (server.db): lower() there folds ASCII only.
+# campus_fold is registered on every SQLite connection (server.db.engine): lower() there
+# folds ASCII only.
 _rendered_as(fold, sqlite="campus_fold", elsewhere="lower")
 _rendered_as(position, sqlite="instr", elsewhere="strpos")
 

@@ -4,7 +4,7 @@ The budget covers execution, where a request waits: on the database, on a
 lock, on a password hash. Database work the request was waiting for runs to
 its end in the background (cancelling a statement mid-flight would cost its
 connection), a write among it rolls back instead of committing (see
-``schema.writing.write``), and the session closes when that work ends.
+``schema.common.writing.write``), and the session closes when that work ends.
 Building the answer never awaits, so the event loop cannot cut it off: the
 executor asks ``past_budget`` once per list instead, and abandons the answer
 once the budget is spent.
@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from schema.context import Context
+from schema.common.context import Context
 
 __all__ = ["RequestTimeout", "RequestTimeoutError", "past_budget"]
 

@@ -14,7 +14,7 @@ Topic = tuple[str, int]
 
 @dataclass(eq=False)
 class LiveEvent:
-    """One committed row of the outbox (see ``server.models.Event``)."""
+    """One committed row of the outbox (see ``server.db.models.Event``)."""
 
     id: int
     kind: str

@@ -193,6 +193,6 @@ class Fanout:
         self._live += delta
         if self._settings.metrics:
             # Imported here: prometheus_client must first see the multiprocess directory.
-            from server.metrics import metrics
+            from server.observability.metrics import metrics
 
             metrics().subscriptions_live.inc(delta)

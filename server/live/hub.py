@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
 from server.live.event import LiveEvent, Topic
 from server.live.fanout import Fanout
 from server.live.listeners import Listener, listener_for

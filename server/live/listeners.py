@@ -41,11 +41,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import Settings
-from server.db import Database
+from server.db.engine import Database
+from server.db.models import Event, utcnow
 from server.live.event import LiveEvent
+from server.live.outbox import CHANNEL
 from server.live.snapshot import Snapshot
-from server.models import Event, utcnow
-from server.services.events import CHANNEL
 
 __all__ = ["Listener", "listener_for"]
 

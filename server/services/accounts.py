@@ -15,8 +15,8 @@ from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.models import Follow, Student, User, utcnow
-from server.services import events
+from server.db.models import Follow, Student, User, utcnow
+from server.live import outbox as events
 from server.services.checks import KEEP, Checks, Keep, normalize_username
 from server.services.errors import conflict, invalid
 from server.services.permissions import Actor, require_owner

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Article, User
-from server.services import events
+from server.db.models import Article, User
+from server.live import outbox as events
 from server.services.checks import KEEP, Checks, Keep
 from server.services.permissions import Actor, require_owner
 from server.services.rows import fetch

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import Column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Course, Student, Teacher, registrations
-from server.services import events
+from server.db.models import Course, Student, Teacher, registrations
+from server.live import outbox as events
 from server.services.checks import KEEP, Checks, Keep
 from server.services.errors import conflict
 from server.services.rows import fetch, fetch_courses, fetch_for_delete, flush_unique

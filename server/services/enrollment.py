@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, selectinload
 
-from server.models import Course, Student, Teacher, User
-from server.services import events
+from server.db.models import Course, Student, Teacher, User
+from server.live import outbox as events
 from server.services.errors import conflict
 from server.services.permissions import Actor, require_owner
 from server.services.rows import fetch, fetch_courses, flush_unique

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Follow, User, utcnow
-from server.services import events
+from server.db.models import Follow, User, utcnow
+from server.live import outbox as events
 from server.services.errors import invalid
 from server.services.permissions import Actor
 from server.services.rows import fetch

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
-from server.models import Base, Course
+from server.db.models import Base, Course
 from server.services.errors import FieldPath, conflict, invalid, not_found
 
 __all__ = ["MAX_IDS", "fetch", "fetch_courses", "fetch_for_delete", "flush_unique"]

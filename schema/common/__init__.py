@@ -1,0 +1,1 @@
+"""What the schema's domains share: the request context, errors, extensions, writing."""

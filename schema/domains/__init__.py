@@ -1,0 +1,1 @@
+"""The schema by domain: students, courses, teachers, users and follows, articles, links."""

@@ -1,0 +1,1 @@
+"""Subscriptions: the root fields that follow changes as they commit, and the events they send."""

@@ -1,0 +1,1 @@
+"""What can be run: the `campus` command line and its subcommands."""

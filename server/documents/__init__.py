@@ -1,0 +1,1 @@
+"""Persisted and trusted documents: the shared store, its table and the manifests it imports."""

@@ -1,0 +1,1 @@
+"""Where requests come in: the ASGI app, transport rules, prepared reads, health, playground."""

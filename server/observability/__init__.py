@@ -1,0 +1,1 @@
+"""What the server is doing: logs, Prometheus metrics, OpenTelemetry traces and request ids."""

@@ -1,0 +1,1 @@
+"""Who may do what: signed tokens and password hashes, the secret key, the log-in throttle."""
