@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from schema.engine.runtime import Limits
 from server.config import Settings
 from server.db.engine import Database
 from server.live import Hub
@@ -22,7 +24,22 @@ from server.services.permissions import Actor
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-__all__ = ["Context", "Viewer"]
+__all__ = ["Context", "Viewer", "limits_of"]
+
+
+@functools.cache
+def limits_of(settings: Settings) -> Limits:
+    """The limits and page sizes the engine works within, as the settings say."""
+    return Limits(
+        default_page_size=settings.default_page_size,
+        max_page_size=settings.max_page_size,
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_nodes=settings.max_nodes,
+        max_cost=settings.max_cost,
+        request_timeout_seconds=settings.request_timeout_seconds,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,14 @@ class Context:
     _viewer_known: bool = False
     # Why the request's token names no viewer, when it came with one.
     token_problem: str | None = None
+
+    @property
+    def limits(self) -> Limits:
+        return limits_of(self.settings)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database.is_sqlite
 
     @property
     def is_connection(self) -> bool:

@@ -16,6 +16,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from schema.engine.errors import BadUserInputError
 from server.observability.request_id import current_request_id
 
 __all__ = [
@@ -32,13 +33,6 @@ MASKED_MESSAGE = "Internal server error"
 # graphql-core's hint naming fields, arguments, types or enum values of the schema;
 # the names it quotes cannot contain "?".
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
-
-
-class BadUserInputError(GraphQLError):
-    """Arguments that cannot be served (page sizes, cursors): ``BAD_USER_INPUT``."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 class UnauthenticatedError(GraphQLError):

@@ -23,10 +23,9 @@ from graphql import (
 from graphql.language import Lexer
 from strawberry.extensions import SchemaExtension
 
-from schema.common.context import Context
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.measure import Estimate, Measured, measured
-from server.config import Settings
+from schema.engine.runtime import Limits, Runtime
 
 __all__ = [
     "QueryLimits",
@@ -58,28 +57,28 @@ class QueryLimits(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query
-        settings = self._settings()
-        if query is not None and settings is not None:
-            check_tokens(query, settings)
+        limits = self._limits()
+        if query is not None and limits is not None:
+            check_tokens(query, limits)
         yield
 
     def on_execute(self) -> Iterator[None]:
-        settings = self._settings()
+        limits = self._limits()
         document = self.execution_context.graphql_document
         operation = (
             _operation(document, self.execution_context.operation_name) if document else None
         )
         schema = self.execution_context.schema._schema
         root = schema.get_root_type(operation.operation) if operation else None
-        if settings is not None and document is not None and operation and root is not None:
+        if limits is not None and document is not None and operation and root is not None:
             fragments = {
                 d.name.value: d
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            measures = measured(schema, root, operation, fragments, settings)
-            check_shape(measures, settings)
-            estimate = check_estimate(measures, settings, self.execution_context.variables)
+            measures = measured(schema, root, operation, fragments, limits)
+            check_shape(measures, limits)
+            estimate = check_estimate(measures, limits, self.execution_context.variables)
             # A payload's bad page arguments would fail only after the change
             # committed: refused before anything runs, so that nothing changes.
             mutation = operation.operation is OperationType.MUTATION
@@ -87,9 +86,9 @@ class QueryLimits(SchemaExtension):
                 raise estimate.argument_error
         yield
 
-    def _settings(self) -> Settings | None:
+    def _limits(self) -> Limits | None:
         context = self.execution_context.context
-        return context.settings if isinstance(context, Context) else None
+        return context.limits if isinstance(context, Runtime) else None
 
 
 def _tokens(query: str, limit: int) -> int:
@@ -122,25 +121,25 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return None
 
 
-def check_tokens(query: str, settings: Settings) -> None:
+def check_tokens(query: str, limits: Limits) -> None:
     """Refuse a document of more tokens than the limit (``QueryTooComplexError``)."""
-    tokens = _tokens(query, settings.max_tokens)
-    if tokens > settings.max_tokens:
-        raise QueryTooComplexError("tokens", settings.max_tokens, tokens, "the token count")
+    tokens = _tokens(query, limits.max_tokens)
+    if tokens > limits.max_tokens:
+        raise QueryTooComplexError("tokens", limits.max_tokens, tokens, "the token count")
 
 
-def check_shape(measures: Measured, settings: Settings) -> None:
+def check_shape(measures: Measured, limits: Limits) -> None:
     """Refuse an operation nested deeper, or with more aliases, than the limits."""
-    if measures.depth > settings.max_depth:
-        raise QueryTooComplexError("depth", settings.max_depth, measures.depth, "the query depth")
-    if measures.aliases > settings.max_aliases:
+    if measures.depth > limits.max_depth:
+        raise QueryTooComplexError("depth", limits.max_depth, measures.depth, "the query depth")
+    if measures.aliases > limits.max_aliases:
         raise QueryTooComplexError(
-            "aliases", settings.max_aliases, measures.aliases, "the alias count"
+            "aliases", limits.max_aliases, measures.aliases, "the alias count"
         )
 
 
 def check_estimate(
-    measures: Measured, settings: Settings, raw_variables: dict[str, Any] | None
+    measures: Measured, limits: Limits, raw_variables: dict[str, Any] | None
 ) -> Estimate | None:
     """Refuse an operation whose estimated nodes or cost, under these variables, pass the limits.
 
@@ -149,10 +148,10 @@ def check_estimate(
     estimate = measures.estimate(raw_variables)
     if estimate is None or estimate.argument_error is not None:
         return estimate  # the executor reports bad variables and arguments itself, first
-    if estimate.nodes > settings.max_nodes:
+    if estimate.nodes > limits.max_nodes:
         raise QueryTooComplexError(
-            "nodes", settings.max_nodes, estimate.nodes, "the estimated node count"
+            "nodes", limits.max_nodes, estimate.nodes, "the estimated node count"
         )
-    if estimate.values > settings.max_cost:
-        raise QueryTooComplexError("cost", settings.max_cost, estimate.values, "the estimated cost")
+    if estimate.values > limits.max_cost:
+        raise QueryTooComplexError("cost", limits.max_cost, estimate.values, "the estimated cost")
     return estimate

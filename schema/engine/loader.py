@@ -19,7 +19,6 @@ from graphql import get_named_type
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
 
-from schema.common.context import Context
 from schema.engine.ids import decode_id, decode_id_of
 from schema.engine.node import Node
 from schema.engine.pagination import Page, PageInfo, parse_page
@@ -29,10 +28,10 @@ from schema.engine.relations import (
     Relation,
     ToOne,
 )
+from schema.engine.runtime import Runtime, count_rows
 from schema.engine.selection import Document, Field
 from schema.engine.statements import KEYS, TOTAL, Statements
 from schema.engine.typemap import named, node_of, origin, relations
-from server.db.engine import count_rows
 
 __all__ = ["Loader"]
 
@@ -40,18 +39,16 @@ __all__ = ["Loader"]
 class Loader:
     """Loads one root field's selection tree, inside the request's session lock."""
 
-    def __init__(
-        self, info: strawberry.Info[Context, None], context: Context | None = None
-    ) -> None:
+    def __init__(self, info: strawberry.Info[Any, None], context: Runtime | None = None) -> None:
         raw = info._raw_info
         self._info = info
         # Another context than the field's own: a load shared by many subscribers.
-        self._context = context or info.context
+        self._context: Runtime = context or info.context
         self.doc = Document(raw.schema, raw.fragments, raw.variable_values)
         self.field = Field(raw.field_name, tuple(raw.field_nodes))
         self.parent_type = raw.parent_type.name
         self._classes: dict[str, Any] = {}
-        self._sql = Statements(sqlite=self._context.database.is_sqlite)
+        self._sql = Statements(sqlite=self._context.is_sqlite)
 
     # ------------------------------------------------------------- root fields
 
@@ -136,13 +133,13 @@ class Loader:
         parents: Sequence[Node] | None,
     ) -> list[Any]:
         """One connection per parent (or the root's one), all read in one statement."""
-        settings = self._context.settings
+        limits = self._context.limits
         page = parse_page(
             spec.name,
             spec.sort_keys(args.get("orderBy")),
             args,
-            default_size=settings.default_page_size,
-            max_size=settings.max_page_size,
+            default_size=limits.default_page_size,
+            max_size=limits.max_page_size,
         )
         field_def = self.doc.object_type(parent_type).fields[field.name]
         filter_value = args.get("filter")

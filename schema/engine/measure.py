@@ -48,12 +48,12 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from schema.common.errors import BadUserInputError
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
+from schema.engine.errors import BadUserInputError
 from schema.engine.fields import ROOT_LIST
 from schema.engine.pagination import parse_page
 from schema.engine.relations import RELATED
-from server.config import Settings
+from schema.engine.runtime import Limits
 
 __all__ = ["Estimate", "Measured", "measured"]
 
@@ -115,17 +115,17 @@ def measured(
     root: ParentType,
     operation: OperationDefinitionNode,
     fragments: dict[str, FragmentDefinitionNode],
-    settings: Settings,
+    limits: Limits,
 ) -> Measured:
     """The operation's measures: kept for a cached document, made afresh for any other."""
     loc = operation.loc
     kept = loc is not None and len(loc.source.body) <= MAX_CACHED_QUERY_LENGTH
-    key = (id(operation), settings.default_page_size, settings.max_page_size)
+    key = (id(operation), limits.default_page_size, limits.max_page_size)
     found = _MEASURED.get(key) if kept else None
     if found is not None and found.operation is operation:
         _MEASURED.move_to_end(key)
         return found
-    walk = _Walk(schema, fragments, settings)
+    walk = _Walk(schema, fragments, limits)
     depth = walk.depth(root, operation.selection_set)
     sized = _sizes_from_variables([operation, *fragments.values()])
     found = Measured(operation, depth, walk.aliases, walk, root, sized)
@@ -164,11 +164,11 @@ class _Walk:
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
-        settings: Settings,
+        limits: Limits,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
-        self.settings = settings
+        self.limits = limits
         self.aliases = 0
 
     def _fields(
@@ -237,7 +237,7 @@ class _Walk:
             if _is_list(field_def.type):
                 ids = args.get("ids")
                 count = objects * (items if ids is None else self._size(len(ids)))
-                limit = self.settings.max_page_size
+                limit = self.limits.max_page_size
                 if ids is not None and len(ids) > limit and estimate.argument_error is None:
                     estimate.argument_error = BadUserInputError(
                         f"`{field.name.value}` takes at most {limit} IDs, not {len(ids)}"
@@ -254,7 +254,7 @@ class _Walk:
                     owner, field, field_def, args
                 )
                 size = args["first"] if args.get("first") is not None else args.get("last")
-                below = self._size(self.settings.default_page_size if size is None else size)
+                below = self._size(self.limits.default_page_size if size is None else size)
                 estimate.nodes += count * below
             elif "ids" in args:
                 estimate.nodes += count
@@ -271,15 +271,15 @@ class _Walk:
         if relation is None or not isinstance(owner, GraphQLObjectType):
             return None
         spec = relation.spec(f"{owner.name}.{field.name.value}")
-        settings = self.settings
+        limits = self.limits
         try:
             keys = spec.sort_keys(args.get("orderBy"))
             parse_page(
                 spec.name,
                 keys,
                 args,
-                default_size=settings.default_page_size,
-                max_size=settings.max_page_size,
+                default_size=limits.default_page_size,
+                max_size=limits.max_page_size,
             )
         except GraphQLError as error:
             return error
@@ -287,7 +287,7 @@ class _Walk:
 
     def _size(self, requested: int) -> int:
         """A page size as the estimates count it: at most the largest one allowed."""
-        return min(max(requested, 0), self.settings.max_page_size)
+        return min(max(requested, 0), self.limits.max_page_size)
 
 
 def _weight(field: FieldNode) -> int:

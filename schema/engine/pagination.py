@@ -20,7 +20,7 @@ import strawberry
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
-from schema.common.errors import BadUserInputError
+from schema.engine.errors import BadUserInputError
 from schema.engine.ids import LARGEST_PK
 
 __all__ = [

@@ -16,7 +16,7 @@ from strawberry.types.field import StrawberryField
 
 from schema.engine.node import public_columns
 from schema.engine.pagination import SortKey
-from server.db.orm import UTCDateTime
+from schema.engine.runtime import UTCDateTime
 
 __all__ = [
     "RELATED",

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from schema.common.context import Context
+from schema.engine.runtime import Runtime
 
 __all__ = ["RequestTimeout", "RequestTimeoutError", "past_budget"]
 
@@ -42,10 +42,10 @@ class RequestTimeout(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        if not (isinstance(context, Context) and context.settings.request_timeout_seconds):
+        if not (isinstance(context, Runtime) and context.limits.request_timeout_seconds):
             yield
             return
-        seconds = context.settings.request_timeout_seconds
+        seconds = context.limits.request_timeout_seconds
         try:
             async with asyncio.timeout(seconds) as timeout:
                 context.timeout = timeout
@@ -61,11 +61,11 @@ def past_budget(context: object) -> RequestTimeoutError | None:
     ``asyncio.Timeout`` fires only when the event loop gets a turn; this reads
     the loop's clock, so it also tells while the loop is kept busy.
     """
-    if not isinstance(context, Context) or context.timeout is None:
+    if not isinstance(context, Runtime) or context.timeout is None:
         return None
     deadline = context.timeout.when()
     if deadline is None or asyncio.get_running_loop().time() < deadline:
         return None
-    seconds = context.settings.request_timeout_seconds
+    seconds = context.limits.request_timeout_seconds
     logger.warning("Request cut off while building its answer, past its budget of %g s", seconds)
     return RequestTimeoutError(seconds)

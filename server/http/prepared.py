@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schema.common.context import limits_of
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.limits import check_estimate, check_shape, check_tokens
 from schema.engine.measure import Measured, measured
@@ -109,17 +110,17 @@ class Plans:
         return self._prepared[key]
 
     def _plan(self, query: str, operation_name: str | None) -> _Entry | None:
-        settings = self.settings
+        limits = limits_of(self.settings)
         try:
-            check_tokens(query, settings)
+            check_tokens(query, limits)
             document = parse(query)
             if validate(self.schema, document):
                 return None
             prepared = PreparedDocument(self.schema, document, operation_name)
             root = self.schema.query_type
             assert root is not None
-            measures = measured(self.schema, root, prepared.operation, prepared.fragments, settings)
-            check_shape(measures, settings)
+            measures = measured(self.schema, root, prepared.operation, prepared.fragments, limits)
+            check_shape(measures, limits)
         except (GraphQLError, Uncovered):
             return None
         return _Entry(prepared, measures)
@@ -218,7 +219,7 @@ class PreparedReads:
             max_size=settings.max_page_size,
         )
         try:  # after the arguments, as the view checks them first too
-            check_estimate(entry.measures, settings, variables)
+            check_estimate(entry.measures, limits_of(settings), variables)
         except GraphQLError:
             raise Refused from None
         return sql, params
