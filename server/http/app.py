@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -56,7 +57,7 @@ _JSON_KINDS = {
 
 
 class CampusGraphQL(GraphQL[Context, None]):
-    graphql_transport_ws_handler_class = LiveHandler
+    graphql_transport_ws_handler_class = LiveHandler[Context]
     websocket_adapter_class = TextFrames
 
     def __init__(
@@ -193,10 +194,13 @@ class CampusGraphQL(GraphQL[Context, None]):
         # in a fraction of the standard library's time.
         return orjson.dumps(data)
 
+    def mask_error(self, error: GraphQLError) -> GraphQLError:
+        """An error as the client may see it (over HTTP and on a socket alike)."""
+        return mask(error, hide_suggestions=not self._settings.suggestions)
+
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
-            hide_suggestions = not self._settings.suggestions
-            result.errors = [mask(e, hide_suggestions=hide_suggestions) for e in result.errors]
+            result.errors = [self.mask_error(error) for error in result.errors]
         return await super().process_result(request, result)
 
 

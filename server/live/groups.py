@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol
 
 import orjson
 from graphql import GraphQLError, get_operation_ast, parse
@@ -13,12 +13,27 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Ope
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
-from schema.common.context import Context
+from server.config import Settings
 from server.live.fanout import Ended, Group, Opening, opening
+from server.live.hub import Hub
 
-__all__ = ["group_key", "operation_type", "serve_group"]
+__all__ = ["SocketContext", "group_key", "operation_type", "serve_group"]
 
 logger = logging.getLogger(__name__)
+
+
+class SocketContext(Protocol):
+    """What a socket's operations use of their context (the request's context is one)."""
+
+    settings: Settings
+    hub: Hub | None
+    # Closes the socket (code, reason); a group's run closes all its members'.
+    close_socket: Callable[[int, str], None] | None
+
+    def fresh(self) -> SocketContext:
+        """A context of its own for one operation."""
+        ...
+
 
 # Documents longer than this are parsed again each time they are seen.
 _KEPT_DOCUMENT_LENGTH = 20_000
@@ -44,14 +59,14 @@ def _parsed_operation_type(query: str, operation_name: str | None) -> str | None
     return None if operation is None else operation.operation.value
 
 
-def group_key(operation: Operation[Context, None], audience: Hashable) -> Hashable:
+def group_key(operation: Operation[Any, None], audience: Hashable) -> Hashable:
     """What makes two subscriptions' messages the same: document, variables, audience."""
     variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS).decode()
     return (operation.query, operation.operation_name, variables, audience)
 
 
 async def serve_group(
-    schema: Any, context: Context, operation: Operation[Context, None], group: Group
+    schema: Any, context: SocketContext, operation: Operation[Any, None], group: Group
 ) -> None:
     """The group's one run of the subscription: each result encoded once, for every member.
 

@@ -14,11 +14,11 @@ import asyncio
 import contextlib
 import functools
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable, Mapping
+from typing import Any, Protocol, TypeVar, cast
 
 import orjson
-from graphql import GraphQLFormattedError
+from graphql import GraphQLError, GraphQLFormattedError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -35,11 +35,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
-from schema.common.context import Context
-from schema.common.errors import mask
 from server.documents.store import DocumentRefusedError, DocumentStore
 from server.live.fanout import Member, Opening, opening
-from server.live.groups import group_key, operation_type, serve_group
+from server.live.groups import SocketContext, group_key, operation_type, serve_group
 
 __all__ = [
     "KEEP_ALIVE_TIMEOUT",
@@ -101,12 +99,19 @@ class TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from error
 
 
-class _MaskedSchema:
-    """The schema as the handler uses it (``stream``), with unexpected errors masked."""
+ContextT = TypeVar("ContextT", bound=SocketContext)
 
-    def __init__(self, schema: Any, *, hide_suggestions: bool) -> None:
+
+class _MaskingView(Protocol):
+    def mask_error(self, error: GraphQLError) -> GraphQLError: ...
+
+
+class _MaskedSchema:
+    """The schema as the handler uses it (``stream``), errors masked as the view masks them."""
+
+    def __init__(self, schema: Any, mask: Callable[[GraphQLError], GraphQLError]) -> None:
         self._schema = schema
-        self._hide = hide_suggestions
+        self._mask = mask
 
     async def stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         return self._masked(await self._schema.stream(*args, **kwargs))
@@ -116,7 +121,7 @@ class _MaskedSchema:
         async with aclosing(source):
             async for result in source:
                 if getattr(result, "errors", None):
-                    result.errors = [mask(e, hide_suggestions=self._hide) for e in result.errors]
+                    result.errors = [self._mask(error) for error in result.errors]
                     if first and result.data is None:
                         # Refused before any event (a query limit): the protocol's
                         # `error` message, as for a bad argument, not a `next`.
@@ -125,13 +130,15 @@ class _MaskedSchema:
                 yield result
 
 
-class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class LiveHandler(BaseGraphQLTransportWSHandler[ContextT, None]):
     """graphql-transport-ws as Strawberry speaks it, with a keep-alive and masked errors."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         settings = self.context.settings
-        self.schema = _MaskedSchema(self.schema, hide_suggestions=not settings.suggestions)  # type: ignore[assignment]
+        # The view (the HTTP surface) says how errors are masked, as over HTTP.
+        view = cast("_MaskingView", self.view)
+        self.schema = _MaskedSchema(self.schema, view.mask_error)  # type: ignore[assignment]
         self._ping_seconds = settings.ping_seconds
         self._pong_due = False
         self._keep_alive: asyncio.Task[None] | None = None
@@ -180,7 +187,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_pong(self, message: PongMessage) -> None:
         self._pong_due = False
 
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
+    async def run_operation(self, operation: Operation[ContextT, None]) -> None:
         """A subscription joins its group once its own checks pass; anything else runs alone."""
         hub = self.context.hub
         is_subscription = (
@@ -227,7 +234,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_task_exception(error)
             self.operations.pop(operation.id, None)
 
-    async def _checked(self, operation: Operation[Context, None]) -> Hashable | None:
+    async def _checked(self, operation: Operation[ContextT, None]) -> Hashable | None:
         """Run the subscription's checks alone; its audience if they pass, else None (sent)."""
         probe = Opening(probe=True)
         token = opening.set(probe)
