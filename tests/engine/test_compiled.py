@@ -27,9 +27,9 @@ from schema.domains import articles, courses, students, teachers, users
 from schema.engine import compiled
 from server.config import Settings
 from server.db.engine import Database
+from tests.engine.test_execution import DOCUMENTS, _run
+from tests.http.test_fuzz import SCALARS
 from tests.support import load_dataset
-from tests.test_execution import DOCUMENTS, _run
-from tests.test_fuzz import SCALARS
 
 # The reference executor's own ways (prepared reads have tests of their own).
 pytestmark = pytest.mark.read_paths("off")

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.models import Course, Student, Teacher, registrations
+from tests.domains.test_catalog_mutations import CREATE_TEACHER
 from tests.people import People
 from tests.rows import add_course, add_student, add_teacher, register, registered, snapshot
 from tests.support import GraphQLClient, gid, user_errors
-from tests.test_catalog_mutations import CREATE_TEACHER
 
 UPDATE_STUDENT = """
 mutation Update($input: UpdateStudentInput!) {

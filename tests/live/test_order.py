@@ -16,7 +16,7 @@ import pytest
 from server.config import Settings
 from server.services import enrollment, follows
 from server.services.permissions import Actor
-from tests.live import LiveApp, link, seed_cast, serve_live
+from tests.live.sockets import LiveApp, link, seed_cast, serve_live
 from tests.people import bearer
 from tests.support import gid
 

@@ -29,9 +29,9 @@ from server.config import Settings
 from server.db.engine import Database
 from server.db.models import Article, Student, User
 from server.http.app import create_app
+from tests.engine.test_compiled import SWITCHES, _dress, _queries, differential
+from tests.engine.test_execution import DOCUMENTS
 from tests.support import StatementCounter, gid, load_dataset
-from tests.test_compiled import SWITCHES, _dress, _queries, differential
-from tests.test_execution import DOCUMENTS
 
 pytestmark = pytest.mark.read_paths("off")  # the reference app's; the other plans everything
 

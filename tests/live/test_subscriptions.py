@@ -12,7 +12,7 @@ from sqlalchemy import select
 from server.config import Settings
 from server.db.models import Follow
 from tests.faults import failing_write
-from tests.live import LiveApp, link, seed_cast, serve_live
+from tests.live.sockets import LiveApp, link, seed_cast, serve_live
 from tests.people import bearer
 from tests.rows import register
 from tests.support import gid

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from server.config import Settings
-from tests.test_workers import workers_serving
+from tests.cli.test_workers import workers_serving
 
 SIGN_UP = """mutation ($input: SignUpInput!) { signUp(input: $input) { userErrors { code } } }"""
 LOG_IN = """mutation ($input: LogInInput!) {

@@ -22,7 +22,7 @@ from server.db.engine import Database
 from tests.support import serve
 
 HTML = {"Accept": "text/html"}
-PACKAGE = Path(__file__).parent.parent / "server" / "http" / "graphiql"
+PACKAGE = Path(__file__).parents[2] / "server" / "http" / "graphiql"
 VENDOR = PACKAGE / "vendor"
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.engine.ids import LARGEST_PK
 from server.config import Settings
-from tests.live import serve_live
+from tests.live.sockets import serve_live
 from tests.people import People
 from tests.rows import add_teacher, snapshot
 from tests.support import GraphQLClient, StatementCounter, gid

@@ -23,7 +23,7 @@ from websockets.typing import Subprotocol
 
 from server.config import Settings
 from server.db.engine import Database
-from tests.live import PROTOCOL, serve_live
+from tests.live.sockets import PROTOCOL, serve_live
 from tests.processes import campus_serve, server_env
 from tests.rows import add_course, add_student
 from tests.support import GraphQLClient, gid, serve

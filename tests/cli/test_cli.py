@@ -74,7 +74,7 @@ def test_export_schema_prints_the_served_schema(tmp_path: Path) -> None:
 
 
 def test_the_committed_schema_file_is_current() -> None:
-    committed = Path(__file__).resolve().parent.parent / "schema.graphql"
+    committed = Path(__file__).resolve().parents[2] / "schema.graphql"
     assert committed.read_text().strip() == schema.as_str().strip(), (
         "schema.graphql is stale: run `campus export-schema > schema.graphql`"
     )

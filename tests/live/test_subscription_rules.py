@@ -16,7 +16,7 @@ from server.config import Settings
 from server.db.engine import Database
 from server.documents import table as documents
 from server.documents.store import sha256
-from tests.live import LiveApp, Socket, serve_live
+from tests.live.sockets import LiveApp, Socket, serve_live
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student
 from tests.support import StatementCounter, gid

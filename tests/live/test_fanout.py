@@ -11,7 +11,7 @@ import pytest
 from server.config import Settings
 from server.live import Subscriber
 from server.live.fanout import Group
-from tests.live import LiveApp, serve_live
+from tests.live.sockets import LiveApp, serve_live
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student
 from tests.support import gid

@@ -18,7 +18,7 @@ from server.config import Settings
 from server.db.engine import Database
 from server.live import LiveEvent, Subscriber
 from server.live.fanout import Group, Member
-from tests.live import LiveApp, Stall, serve_live
+from tests.live.sockets import LiveApp, Stall, serve_live
 from tests.people import add_user, bearer
 from tests.rows import add_course, add_student
 from tests.support import gid

@@ -1,0 +1,1 @@
+"""The campus command, serving and its workers."""

@@ -1,0 +1,1 @@
+"""The database: transactions, the SQLite driver, migrations, racing writers, lost connections."""

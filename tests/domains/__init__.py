@@ -1,0 +1,1 @@
+"""The domains' mutations and rules: catalog, enrollment, follows, articles, accounts, text."""

@@ -1,0 +1,1 @@
+"""The read engine: statement, row and work budgets, paging, filters, limits, prepared reads."""

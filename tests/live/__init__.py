@@ -1,0 +1,1 @@
+"""Subscriptions: sockets, their rules and groups, the listeners, several workers."""

@@ -1,0 +1,1 @@
+"""The secret key and the log-in throttle."""
