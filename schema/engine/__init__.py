@@ -4,11 +4,13 @@ It reads the query document (``selection``), plans each list's page
 (``pagination``, ``nested``, ``filters``, ``ordering``), runs the plan in as
 few statements as the document has relationship fields (``loader``) and
 answers cached documents the short way (``execution``, ``compiled``), within
-the request's limits (``limits``, ``measure``, ``timeout``, ``caching``). What a
-relationship reads comes from the ORM mapper (``relations``); the domain
-types declare their fields with ``connection``, ``to_one`` and
-``membership``. It imports the runtime below it (``server``) and nothing of
-the domain modules above it.
+the request's limits (``limits``, ``measure``, ``timeout``, ``caching``); a
+document seen before is answered from its plan in one statement
+(``prepared``). What a relationship reads comes from the ORM mapper
+(``relations``); the domain types declare their fields with ``connection``,
+``to_one`` and ``membership``. It reaches the runtime only through
+``runtime`` (the request as a ``Runtime``, its ``Limits``) and knows nothing
+of the domain modules above it.
 """
 
 from schema.engine.fields import by_id, connection, membership, request_row, to_one

@@ -1,4 +1,9 @@
-"""Live updates: committed events read from the outbox, fanned out to this worker's subscribers."""
+"""Live updates: the outbox a change writes, read back once committed and fanned out to sockets.
+
+Subscriptions below the schema: the outbox rows (``outbox``), the listeners
+that read them in commit order, the hub and the fan-out to this worker's
+subscribers, the WebSocket handler (``sockets``) and its groups.
+"""
 
 from __future__ import annotations
 
