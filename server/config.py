@@ -85,7 +85,7 @@ class Settings:
     max_tokens: int = 5_000
     max_nodes: int = 50_000
     # Values the answer can hold; bounds its size and the CPU it takes to build.
-    max_cost: int = 20_000
+    max_cost: int = 40_000
     max_body_bytes: int = 1_048_576
     # On for local use; the production preset turns them off unless set explicitly.
     introspection: bool = True
@@ -177,7 +177,7 @@ class Settings:
             max_aliases=_int(env, "CAMPUS_MAX_ALIASES", 30),
             max_tokens=_int(env, "CAMPUS_MAX_TOKENS", 5_000, minimum=1),
             max_nodes=_int(env, "CAMPUS_MAX_NODES", 50_000, minimum=1),
-            max_cost=_int(env, "CAMPUS_MAX_COST", 20_000, minimum=1),
+            max_cost=_int(env, "CAMPUS_MAX_COST", 40_000, minimum=1),
             max_body_bytes=_int(env, "CAMPUS_MAX_BODY_BYTES", 1_048_576, minimum=1),
             introspection=_bool(env, "CAMPUS_INTROSPECTION", not closed),
             graphiql=_bool(env, "CAMPUS_GRAPHIQL", not closed),

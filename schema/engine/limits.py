@@ -25,7 +25,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.measure import Estimate, Measured, measured
-from schema.engine.runtime import Limits, Runtime
+from schema.engine.runtime import Limits
 
 __all__ = [
     "QueryLimits",
@@ -88,7 +88,8 @@ class QueryLimits(SchemaExtension):
 
     def _limits(self) -> Limits | None:
         context = self.execution_context.context
-        return context.limits if isinstance(context, Runtime) else None
+        limits: Limits | None = getattr(context, "limits", None)
+        return limits
 
 
 def _tokens(query: str, limit: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +36,6 @@ class Limits:
     request_timeout_seconds: float  # 0: no budget
 
 
-@runtime_checkable
 class Runtime(Protocol):
     """One request, as the engine sees it."""
 

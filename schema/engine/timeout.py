@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from schema.engine.runtime import Runtime
+from schema.engine.runtime import Limits
 
 __all__ = ["RequestTimeout", "RequestTimeoutError", "past_budget"]
 
@@ -42,10 +43,11 @@ class RequestTimeout(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        if not (isinstance(context, Runtime) and context.limits.request_timeout_seconds):
+        limits: Limits | None = getattr(context, "limits", None)
+        if limits is None or not limits.request_timeout_seconds:
             yield
             return
-        seconds = context.limits.request_timeout_seconds
+        seconds = limits.request_timeout_seconds
         try:
             async with asyncio.timeout(seconds) as timeout:
                 context.timeout = timeout
@@ -55,15 +57,16 @@ class RequestTimeout(SchemaExtension):
             raise RequestTimeoutError(seconds) from None
 
 
-def past_budget(context: object) -> RequestTimeoutError | None:
+def past_budget(context: Any) -> RequestTimeoutError | None:
     """The error to stop with when the request has run past its budget, by the clock.
 
     ``asyncio.Timeout`` fires only when the event loop gets a turn; this reads
     the loop's clock, so it also tells while the loop is kept busy.
     """
-    if not isinstance(context, Runtime) or context.timeout is None:
+    timeout: asyncio.Timeout | None = getattr(context, "timeout", None)
+    if timeout is None:
         return None
-    deadline = context.timeout.when()
+    deadline = timeout.when()
     if deadline is None or asyncio.get_running_loop().time() < deadline:
         return None
     seconds = context.limits.request_timeout_seconds

@@ -46,7 +46,7 @@ async def test_a_small_document_asking_for_a_huge_answer_is_refused(client: Grap
     assert refused == {
         "code": "QUERY_TOO_COMPLEX",
         "rule": "cost",
-        "limit": 20_000,
+        "limit": 40_000,
         "measured": 1_303_301,
     }
 
@@ -64,6 +64,23 @@ async def test_the_canonical_traversal_fits_under_the_default(
     async with serve(replace(settings, max_cost=17_853), database) as http:
         refused = await GraphQLClient(http).refusal(TRAVERSAL)
     assert refused["measured"] == 17_854
+
+
+# What an app naturally asks first: both must pass the default limits.
+NATURAL = [
+    """{ students(first: 50) { nodes { id name courses(first: 20) { nodes { id code title
+         students(first: 10) { nodes { id name } } } } } } }""",  # 35,201 values
+    "{ courses(first: 100) { nodes { code students(first: 100) { nodes { name } } } } }",  # 20,301
+]
+
+
+@pytest.mark.parametrize("document", NATURAL, ids=["traversal", "rosters"])
+async def test_the_natural_documents_pass_the_default_limits(
+    client: GraphQLClient, settings: Settings, document: str
+) -> None:
+    assert settings.max_cost == Settings().max_cost  # the default
+    body = await client.execute(document)
+    assert "errors" not in body
 
 
 async def test_every_value_counts_once_per_object_and_list_item(tight: GraphQLClient) -> None:
@@ -119,7 +136,7 @@ async def test_too_many_ids_are_bad_input_not_too_complex(client: GraphQLClient)
     assert await client.error_codes(query, {"ids": ["x"] * 5_000}) == ["BAD_USER_INPUT"]
 
 
-@pytest.mark.parametrize(("raw", "limit"), [(None, 20_000), ("", 20_000), ("500000", 500_000)])
+@pytest.mark.parametrize(("raw", "limit"), [(None, 40_000), ("", 40_000), ("500000", 500_000)])
 def test_the_cost_limit_is_read_from_the_environment(raw: str | None, limit: int) -> None:
     env = {} if raw is None else {"CAMPUS_MAX_COST": raw}
     assert Settings.from_env(env).max_cost == limit
