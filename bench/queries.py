@@ -1,4 +1,4 @@
-"""The canonical read queries (issue 6): Q1-Q4, as GraphQL documents and floor calls.
+"""The canonical read queries: Q1-Q4, as GraphQL documents and floor calls.
 
 The campus server and the naive baseline get the same document and variables;
 the floor gets the variables alone at its own path. All three must answer

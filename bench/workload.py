@@ -1,7 +1,8 @@
 """What each server is sent: the read queries with their variables, and every request's bytes.
 
 Campus and the naive baseline get GraphQL at ``/graphql``; the floor gets the
-same variables as JSON at its own path.
+same variables as JSON at its own path (``/rows/qN`` or ``/json/qN``, its two
+variants).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from bench.queries import Q1, Q2, Q3, Q4, ReadQuery
 from bench.servers import HOST
 from bench.skew import Skew
 
-__all__ = ["read_queries", "read_request", "skewed_queries", "write_request"]
+__all__ = [
+    "floor_request",
+    "read_queries",
+    "read_request",
+    "skewed_queries",
+    "write_request",
+]
 
 
 def read_queries(targets: Targets, deep_cursor: str | None, offset: int) -> list[ReadQuery]:
@@ -42,11 +49,14 @@ def skewed_queries(skew: Skew | None) -> list[ReadQuery]:
     ]
 
 
-def read_request(kind: str, port: int, query: ReadQuery) -> bytes:
-    if kind == "floor":
-        return json_request(HOST, port, query.floor_path, query.variables)
+def read_request(port: int, query: ReadQuery) -> bytes:
+    """Campus's or the naive baseline's request."""
     payload = {"query": query.document, "variables": query.variables}
     return json_request(HOST, port, "/graphql", payload)
+
+
+def floor_request(port: int, query: ReadQuery, variant: str) -> bytes:
+    return json_request(HOST, port, f"/{variant}{query.floor_path}", query.variables)
 
 
 def write_request(kind: str, port: int, op: writes.Op, accounts: Accounts | None) -> bytes:
