@@ -77,7 +77,7 @@ def main(
     skewed: bool,
     out: Path,
 ) -> None:
-    """Benchmark the campus server against a naive N+1 baseline and a raw-SQL floor."""
+    """Benchmark campus against PostGraphile, a naive N+1 baseline and a raw-SQL floor."""
     if quick:
         scale, duration, warmup = min(scale, 0.1), min(duration, 1.0), min(warmup, 0.3)
     levels = tuple(sorted({int(c) for c in _csv(concurrency)}))

@@ -21,7 +21,7 @@ __all__ = ["SERVERS", "BackendRun", "Config", "Measurement", "levels", "report",
 
 # Every server the benchmark can run, in the order it runs them: campus first,
 # its answers are the others' reference.
-SERVERS = ("campus", "naive", "floor")
+SERVERS = ("campus", "naive", "floor", "postgraphile")
 
 # Runs one level: (concurrency, seconds) -> the level measured.
 Runner = Callable[[int, float], Awaitable[Level]]
@@ -95,7 +95,8 @@ def report(backend: Backend, m: Measurement) -> None:
     latency = f"p50 {first.p50_ms} ms, p95 {first.p95_ms} ms" if first else ""
     errors = sum(lv.errors for lv in m.levels)
     server = f"{m.server} ({m.variant})" if m.variant else m.server
+    sql = "" if m.statements is None else f"; {m.statements} statements, {m.rows} rows"
     say(
-        f"[{backend.name}] {server:<12} {m.workload:<9} {latency}; {rates};"
-        f" {m.statements} statements, {m.rows} rows" + (f"; {errors} ERRORS" if errors else "")
+        f"[{backend.name}] {server:<12} {m.workload:<9} {latency}; {rates}{sql}"
+        + (f"; {errors} ERRORS" if errors else "")
     )

@@ -1,6 +1,8 @@
 """One benchmark run on one back end: seed, then measure each server in turn.
 
-Campus, the naive baseline and the floor are Python apps under uvicorn.
+Campus, the naive baseline and the floor are Python apps under uvicorn;
+PostGraphile (PostgreSQL only) is a Node process over the same database,
+installed on demand (``bench.postgraphile.setup``) or skipped with the reason.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from bench.database import CAMPUS, Backend, find_targets, prepare
 from bench.httpclient import HttpConnection, build_request
 from bench.load import Level, run_level
 from bench.measure import BackendRun, Config, Measurement, say
+from bench.postgraphile import setup
 from bench.servers import HOST, ServerSpec, serve
 from bench.session import Session
 from bench.skew import add_skew
@@ -39,6 +42,8 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
     session = Session(backend, config, env, targets)
     started = time.perf_counter()
     for kind in config.servers:
+        if kind == "postgraphile" and backend.name != "postgresql":
+            continue  # it serves PostgreSQL only
         spec = _spec(kind, backend, server_env)
         if isinstance(spec, str):
             say(f"[{backend.name}] {kind} skipped: {spec}")
@@ -68,8 +73,16 @@ def _spec(kind: str, backend: Backend, env: dict[str, str]) -> ServerSpec | str:
         return ServerSpec(
             "campus", [CAMPUS, "serve", "--no-demo", *where], env, backend.workers, REPO
         )
-    argv = [sys.executable, "-m", "bench.serve", f"bench.{kind}:create_app", *where]
-    return ServerSpec(kind, argv, env, backend.workers, REPO)
+    if kind in ("naive", "floor"):
+        argv = [sys.executable, "-m", "bench.serve", f"bench.{kind}:create_app", *where]
+        return ServerSpec(kind, argv, env, backend.workers, REPO)
+    if problem := setup.install(lambda message: say(f"[{backend.name}] {message}")):
+        return problem
+    node, version = setup.node()
+    if node is None:
+        return version
+    say(f"[{backend.name}] postgraphile: {version} at {node}")
+    return setup.spec(node, backend.url, env, backend.workers)
 
 
 def _skipped(kind: str, session: Session, why: str) -> list[Measurement]:

@@ -2,12 +2,13 @@
 
 Campus and the naive baseline get GraphQL at ``/graphql``; the floor gets the
 same variables as JSON at its own path (``/rows/qN`` or ``/json/qN``, its two
-variants).
+variants); PostGraphile its own document and variables at ``/graphql``.
 """
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from bench import writes
 from bench.accounts import Accounts
@@ -20,6 +21,7 @@ from bench.skew import Skew
 
 __all__ = [
     "floor_request",
+    "postgraphile_request",
     "read_queries",
     "read_request",
     "skewed_queries",
@@ -57,6 +59,11 @@ def read_request(port: int, query: ReadQuery) -> bytes:
 
 def floor_request(port: int, query: ReadQuery, variant: str) -> bytes:
     return json_request(HOST, port, f"/{variant}{query.floor_path}", query.variables)
+
+
+def postgraphile_request(port: int, query: ReadQuery, variables: dict[str, Any]) -> bytes:
+    payload = {"query": query.postgraphile, "variables": variables}
+    return json_request(HOST, port, "/graphql", payload)
 
 
 def write_request(kind: str, port: int, op: writes.Op, accounts: Accounts | None) -> bytes:
