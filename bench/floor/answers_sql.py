@@ -11,7 +11,7 @@ user), ``:code`` and ``:needle`` (Q4).
 
 from __future__ import annotations
 
-from bench.floor.jsonsql import JsonSql, json_sql
+from bench.floor.jsonsql import JsonSql, SqliteJson, json_sql
 
 __all__ = ["json_statements"]
 
@@ -37,12 +37,30 @@ def _page_info(j: JsonSql, size: int, *extra: tuple[str, str]) -> str:
     )
 
 
+def _linked(j: JsonSql, columns: str, table: str, parent: str, member: str, key: str) -> str:
+    """The first 10 rows of ``table`` linked to the parent ``key`` through ``registrations``.
+
+    The rows come in their page's order. SQLite walks the link index in order
+    and looks each row up by key as it goes; PostgreSQL's planner may instead
+    merge-join a parent's whole collection in the other table's order, so
+    there the page is cut on the link index first (its aggregate orders).
+    """
+    if isinstance(j, SqliteJson):
+        return (
+            f"SELECT {columns} FROM registrations r JOIN {table} x ON x.id = r.{member}"
+            f" WHERE r.{parent} = {key} ORDER BY r.{member} LIMIT 10"
+        )
+    return (
+        f"SELECT {columns} FROM (SELECT {member} FROM registrations WHERE {parent} = {key}"
+        f" ORDER BY {member} LIMIT 10) AS r JOIN {table} x ON x.id = r.{member}"
+    )
+
+
 def _courses_of(j: JsonSql, student: str) -> str:
     """A student's first 10 courses, each with its first 10 students."""
     classmates = j.array(
         j.obj(("id", j.gid("Student", "t.id")), ("name", j.text("t.name"))),
-        "SELECT s2.id, s2.name FROM registrations r2 JOIN students s2 ON s2.id = r2.student_id"
-        " WHERE r2.course_id = c.id ORDER BY r2.student_id LIMIT 10",
+        _linked(j, "x.id, x.name", "students", "course_id", "student_id", "c.id"),
         "t",
         "t.id",
     )
@@ -54,9 +72,7 @@ def _courses_of(j: JsonSql, student: str) -> str:
     )
     return j.array(
         course,
-        "SELECT c2.id, c2.code, c2.title"
-        " FROM registrations r JOIN courses c2 ON c2.id = r.course_id"
-        f" WHERE r.student_id = {student} ORDER BY r.course_id LIMIT 10",
+        _linked(j, "x.id, x.code, x.title", "courses", "student_id", "course_id", student),
         "c",
         "c.id",
     )
