@@ -16,9 +16,10 @@ from typing import Any
 import click
 from sqlalchemy import text
 
-from bench import report
+from bench import chart, report
 from bench.database import Backend, bench_postgres_url, connect, drop_postgres, postgres_problem
-from bench.run import BackendRun, Config, run_backend, say
+from bench.measure import SERVERS, BackendRun, Config, say
+from bench.run import run_backend
 from bench.servers import BenchError
 from server.seeding.dataset import Sizes
 
@@ -43,7 +44,14 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--concurrency", default="1,8,32", help="Concurrent clients per level.")
 @click.option("--backends", default="sqlite,postgresql", help="sqlite and/or postgresql.")
 @click.option("--workloads", default=",".join(WORKLOADS), help="Which of Q1-Q4 and W.")
-@click.option("--pg-workers", type=click.IntRange(1), default=2, help="Workers on PostgreSQL.")
+@click.option(
+    "--pg-workers", type=click.IntRange(1), default=2, help="Processes per server on PostgreSQL."
+)
+@click.option(
+    "--servers",
+    default=",".join(SERVERS),
+    help="Which servers to measure; campus always (its answers are the reference).",
+)
 @click.option(
     "--postgres-url", default=DEFAULT_POSTGRES, help="A PostgreSQL to create a database in."
 )
@@ -63,12 +71,13 @@ def main(
     backends: str,
     workloads: str,
     pg_workers: int,
+    servers: str,
     postgres_url: str,
     seed: int,
     skewed: bool,
     out: Path,
 ) -> None:
-    """Benchmark the campus server against a naive N+1 baseline and a raw-SQL floor."""
+    """Benchmark campus against PostGraphile, a naive N+1 baseline and a raw-SQL floor."""
     if quick:
         scale, duration, warmup = min(scale, 0.1), min(duration, 1.0), min(warmup, 0.3)
     levels = tuple(sorted({int(c) for c in _csv(concurrency)}))
@@ -77,9 +86,14 @@ def main(
         raise click.UsageError(f"unknown workloads: {', '.join(sorted(unknown))}")
     if unknown := set(_csv(backends)) - {"sqlite", "postgresql"}:
         raise click.UsageError(f"unknown backends: {', '.join(sorted(unknown))}")
+    if unknown := set(_csv(servers)) - set(SERVERS):
+        raise click.UsageError(f"unknown servers: {', '.join(sorted(unknown))}")
+    if "campus" not in _csv(servers):
+        raise click.UsageError("--servers must include campus: its answers are the reference")
     out = out.resolve()
+    lineup = tuple(s for s in SERVERS if s in _csv(servers))
     config = Config(
-        _scaled(scale), seed, duration, warmup, levels, chosen, out, postgres_url, skewed
+        _scaled(scale), seed, duration, warmup, levels, chosen, out, postgres_url, skewed, lineup
     )
     try:
         asyncio.run(_main(config, _csv(backends), pg_workers))
@@ -131,6 +145,7 @@ def _meta(config: Config, postgres: str | None) -> dict[str, Any]:
             "warmup": config.warmup,
             "concurrency": list(config.concurrency),
             "workloads": list(config.workloads),
+            "servers": list(config.servers),
         },
     }
 
@@ -140,13 +155,14 @@ def _write(config: Config, runs: list[BackendRun], meta: dict[str, Any]) -> None
     payload = {**meta, "backends": [dataclasses.asdict(run) for run in runs]}
     (config.out / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
     (config.out / "results.md").write_text(report.markdown(runs, meta))
-    for run in runs:
-        if not run.skipped:
-            report.chart(run, config.concurrency, config.out / f"chart-{run.backend}.png")
-    say(
-        f"Results in {config.out} (results.json, results.md, chart-*.png);"
-        f" {meta['total_seconds']} s in all."
-    )
+    charts = ", chart-*.png"
+    try:
+        for run in runs:
+            if not run.skipped:
+                chart.chart(run, config.concurrency, config.out / f"chart-{run.backend}.png")
+    except ImportError:
+        charts = "; no charts: matplotlib is not installed (pip install -e '.[bench]')"
+    say(f"Results in {config.out} (results.json, results.md{charts}); {meta['total_seconds']} s.")
 
 
 if __name__ == "__main__":

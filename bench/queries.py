@@ -1,8 +1,11 @@
-"""The canonical read queries (issue 6): Q1-Q4, as GraphQL documents and floor calls.
+"""The canonical read queries: Q1-Q4, as GraphQL documents and floor calls.
 
 The campus server and the naive baseline get the same document and variables;
 the floor gets the variables alone at its own path. All three must answer
-with the same ``data``.
+with the same ``data``. PostGraphile gets its own document for the same
+answer, written as its user would (``allStudents``, the many-to-many fields,
+``orderBy`` and ``filter``) and aliased to campus's field names; its
+variables are its own too (``bench.postgraphile.mapping``).
 """
 
 from __future__ import annotations
@@ -15,16 +18,17 @@ __all__ = ["Q1", "Q2", "Q3", "Q4", "ReadQuery"]
 
 @dataclass(frozen=True)
 class ReadQuery:
-    """One read query: its document, the floor endpoint that answers it, what it shows."""
+    """One read query: its documents, the floor endpoint that answers it, what it shows."""
 
     name: str
     title: str
     document: str
     floor_path: str
+    postgraphile: str
     variables: dict[str, Any] = field(default_factory=dict)
 
     def with_variables(self, name: str, title: str, **variables: Any) -> ReadQuery:
-        return ReadQuery(name, title, self.document, self.floor_path, variables)
+        return ReadQuery(name, title, self.document, self.floor_path, self.postgraphile, variables)
 
 
 Q1 = ReadQuery(
@@ -50,6 +54,27 @@ query Q1($after: String) {
 }
 """,
     "/q1",
+    """
+query Q1($after: Cursor) {
+  students: allStudents(first: 50, after: $after, orderBy: PRIMARY_KEY_ASC) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id: rowId name grade
+        courses: coursesByRegistrationStudentIdAndCourseId(first: 10, orderBy: PRIMARY_KEY_ASC) {
+          nodes {
+            id: rowId code title
+            students: studentsByRegistrationCourseIdAndStudentId(
+              first: 10, orderBy: PRIMARY_KEY_ASC
+            ) { nodes { id: rowId name } }
+          }
+        }
+      }
+    }
+  }
+}
+""",
 )
 
 Q2 = ReadQuery(
@@ -75,6 +100,26 @@ query Q2($user: ID!) {
 }
 """,
     "/q2",
+    # The followers are the user's follow rows (ordered by when), each with its follower.
+    """
+query Q2($user: Int!) {
+  node: userByRowId(rowId: $user) {
+    id: rowId username
+    followers: followsByFollowedId(first: 20, orderBy: [CREATED_AT_DESC, FOLLOWER_ID_DESC]) {
+      pageInfo { hasNextPage endCursor }
+      edges: nodes {
+        followedAt: createdAt
+        node: userByFollowerId {
+          id: rowId username displayName
+          articles: articlesByAuthorId(first: 5, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) {
+            nodes { id: rowId title createdAt }
+          }
+        }
+      }
+    }
+  }
+}
+""",
 )
 
 Q3 = ReadQuery(
@@ -89,6 +134,14 @@ query Q3($after: String) {
 }
 """,
     "/q3",
+    """
+query Q3($after: Cursor) {
+  students: allStudents(first: 20, after: $after, orderBy: PRIMARY_KEY_ASC) {
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id: rowId name grade } }
+  }
+}
+""",
 )
 
 Q4 = ReadQuery(
@@ -107,4 +160,20 @@ query Q4($code: String!) {
 }
 """,
     "/q4",
+    """
+query Q4($code: String!) {
+  students: allStudents(
+    first: 20
+    orderBy: PRIMARY_KEY_ASC
+    filter: {
+      name: { includesInsensitive: "an" }
+      registrationsByStudentId: { some: { courseByCourseId: { code: { equalTo: $code } } } }
+    }
+  ) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { id: rowId name grade }
+  }
+}
+""",
 )

@@ -1,4 +1,10 @@
-"""The results: JSON, a markdown table with the ratios, and a chart per back end."""
+"""The results as markdown: the summary across back ends, then each back end in full.
+
+The summary is the comparison the benchmark exists for: per query, req/s at
+8 clients and p50 with one client for campus on SQLite and on PostgreSQL,
+PostGraphile and the floor (in its faster variant, named), from one run,
+with the ratios campus ÷ PostGraphile and campus ÷ floor.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.run import BackendRun, Measurement
+from bench.measure import BackendRun, Measurement
 
-__all__ = ["chart", "machine", "markdown"]
+__all__ = ["LABELS", "find", "machine", "markdown", "workloads"]
 
-SERVERS = ("campus", "naive", "floor")
-_COLORS = {"campus": "tab:blue", "naive": "tab:red", "floor": "tab:green"}
-_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+SUMMARY_CLIENTS = 8
 
 
 def machine(postgres_version: str | None) -> dict[str, Any]:
@@ -40,14 +45,14 @@ def machine(postgres_version: str | None) -> dict[str, Any]:
     }
 
 
-def _find(run: BackendRun, workload: str, server: str) -> Measurement | None:
+def find(run: BackendRun, workload: str, server: str) -> Measurement | None:
     for m in run.measurements:
         if m.workload == workload and m.server == server and m.levels:
             return m
     return None
 
 
-def _workloads(run: BackendRun) -> list[str]:
+def workloads(run: BackendRun) -> list[str]:
     return list(dict.fromkeys(m.workload for m in run.measurements))
 
 
@@ -65,13 +70,91 @@ def _num(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _level(m: Measurement, clients: int) -> int:
+    """The index of the level with ``clients`` clients, or the busiest one."""
+    counts = [lv.concurrency for lv in m.levels]
+    return counts.index(clients) if clients in counts else len(counts) - 1
+
+
+def _rps(m: Measurement | None) -> float | None:
+    return _best_rps(m)[0] if m else None
+
+
+def _p50(m: Measurement | None) -> float | None:
+    return _best_p50(m)[0] if m else None
+
+
+def _best_rps(m: Measurement) -> tuple[float, str | None]:
+    """req/s at the summary's level; the floor's is its kept variant's (kept for this)."""
+    return m.levels[_level(m, SUMMARY_CLIENTS)].rps, m.variant
+
+
+def _best_p50(m: Measurement) -> tuple[float, str | None]:
+    """p50 with one client; the floor's is the lower of its two variants'."""
+    p50, variant = m.levels[0].p50_ms, m.variant
+    if m.other and m.other["p50_ms"] < p50:
+        return m.other["p50_ms"], m.other["variant"]
+    return p50, variant
+
+
+def _cell(m: Measurement | None) -> str:
+    if m is None:
+        return "-"
+    (rps, fast), (p50, quick) = _best_rps(m), _best_p50(m)
+    if fast == quick:
+        return f"{rps:,.0f} ({p50:.2f})" + (f" {fast}" if fast else "")
+    return f"{rps:,.0f} {fast} ({p50:.2f} {quick})"
+
+
+def _versus(campus: Measurement | None, other: Measurement | None) -> str:
+    """req/s campus ÷ other (p50 campus ÷ other)."""
+    if campus is None or other is None:
+        return "-"
+    return f"{_ratio(_rps(campus), _rps(other))} ({_ratio(_p50(campus), _p50(other))})"
+
+
+def summary(runs: Sequence[BackendRun], concurrency: Sequence[int]) -> list[str]:
+    by_name = {run.backend: run for run in runs if not run.skipped}
+    sqlite, postgres = by_name.get("sqlite"), by_name.get("postgresql")
+    if not by_name:
+        return []
+    clients = SUMMARY_CLIENTS if SUMMARY_CLIENTS in concurrency else max(concurrency)
+    lines = [
+        f"req/s at {clients} clients (p50 ms with {min(concurrency)} client(s)). The floor's"
+        " figures are the better of its two variants', named (`rows`: rows shaped in Python,"
+        " `json`: JSON written by the database). Ratios: req/s campus ÷ other (p50 campus ÷"
+        " other): above 1 (below 1) means campus is ahead.",
+        "",
+        "| query | campus SQLite | campus PostgreSQL | PostGraphile | floor SQLite"
+        " | floor PostgreSQL | SQLite ÷ PostGraphile | PostgreSQL ÷ PostGraphile"
+        " | SQLite ÷ floor | PostgreSQL ÷ floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = list(dict.fromkeys(w for run in by_name.values() for w in workloads(run)))
+    for workload in [w for w in names if w != "W"]:
+
+        def at(run: BackendRun | None, server: str, workload: str = workload) -> Measurement | None:
+            return find(run, workload, server) if run else None
+
+        cs, cp, pg = at(sqlite, "campus"), at(postgres, "campus"), at(postgres, "postgraphile")
+        fs, fp = at(sqlite, "floor"), at(postgres, "floor")
+        cells = [_cell(m) for m in (cs, cp, pg, fs, fp)]
+        ratios = [_versus(cs, pg), _versus(cp, pg), _versus(cs, fs), _versus(cp, fp)]
+        lines.append(f"| {workload} | " + " | ".join(cells + ratios) + " |")
+    return lines
+
+
+def _server(m: Measurement) -> str:
+    return f"{m.server} ({m.variant})" if m.variant else m.server
+
+
 def _table(run: BackendRun, concurrency: Sequence[int]) -> list[str]:
     rates = " | ".join(f"req/s c={c}" for c in concurrency)
     lines = [
         f"| query | server | p50 ms | p95 ms | {rates} | SQL statements | rows | peak RSS MiB |",
         "|---|---|---:|---:|" + "---:|" * len(concurrency) + "---:|---:|---:|",
     ]
-    for workload in _workloads(run):
+    for workload in workloads(run):
         for m in run.measurements:
             if m.workload != workload:
                 continue
@@ -82,34 +165,38 @@ def _table(run: BackendRun, concurrency: Sequence[int]) -> list[str]:
             first, last = m.levels[0], m.levels[-1]
             cells = " | ".join(f"{lv.rps:,.0f}" for lv in m.levels)
             lines.append(
-                f"| {workload} | {m.server} | {first.p50_ms:.2f} | {first.p95_ms:.2f} | {cells}"
+                f"| {workload} | {_server(m)} | {first.p50_ms:.2f} | {first.p95_ms:.2f} | {cells}"
                 f" | {_num(m.statements)} | {_num(m.rows)} | {_num(last.peak_rss_mib, 0)} |"
             )
     return lines
 
 
 def _ratios(run: BackendRun, concurrency: Sequence[int]) -> list[str]:
-    rates = " | ".join(f"c={c}" for c in concurrency)
+    top = concurrency[-1]
     lines = [
-        "| query | p50 campus / floor | p50 naive / campus"
-        f" | req/s campus / naive: {rates} | req/s campus / floor c={concurrency[-1]}"
-        " | statements naive / campus |",
-        "|---|---:|---:|" + "---:|" * len(concurrency) + "---:|---:|",
+        "| query | p50 campus / PostGraphile | p50 campus / floor | p50 naive / campus"
+        f" | req/s campus / PostGraphile c={top} | req/s campus / floor c={top}"
+        f" | req/s campus / naive c={top} | statements naive / campus |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for workload in _workloads(run):
-        campus, naive, floor = (_find(run, workload, s) for s in SERVERS)
+    for workload in workloads(run):
+        campus, naive, floor, graphile = (
+            find(run, workload, s) for s in ("campus", "naive", "floor", "postgraphile")
+        )
         if campus is None:
             continue
-        c1 = campus.levels[0]
-        vs_naive = " | ".join(
-            _ratio(lv.rps, naive.levels[i].rps if naive else None)
-            for i, lv in enumerate(campus.levels)
-        )
+        c1, ct = campus.levels[0], campus.levels[-1]
+
+        def p50(m: Measurement | None) -> float | None:
+            return _best_p50(m)[0] if m else None
+
+        def rps(m: Measurement | None) -> float | None:
+            return m.levels[-1].rps if m else None
+
         lines.append(
-            f"| {workload} | {_ratio(c1.p50_ms, floor.levels[0].p50_ms if floor else None)}"
-            f" | {_ratio(naive.levels[0].p50_ms if naive else None, c1.p50_ms)}"
-            f" | {vs_naive}"
-            f" | {_ratio(campus.levels[-1].rps, floor.levels[-1].rps if floor else None)}"
+            f"| {workload} | {_ratio(c1.p50_ms, p50(graphile))} | {_ratio(c1.p50_ms, p50(floor))}"
+            f" | {_ratio(p50(naive), c1.p50_ms)} | {_ratio(ct.rps, rps(graphile))}"
+            f" | {_ratio(ct.rps, rps(floor))} | {_ratio(ct.rps, rps(naive))}"
             f" | {_ratio(naive.statements if naive else None, campus.statements)} |"
         )
     return lines
@@ -117,10 +204,21 @@ def _ratios(run: BackendRun, concurrency: Sequence[int]) -> list[str]:
 
 def _notes(run: BackendRun) -> list[str]:
     notes = []
-    deep, first = _find(run, "Q3 deep", "campus"), _find(run, "Q3 first", "campus")
+    deep, first = find(run, "Q3 deep", "campus"), find(run, "Q3 first", "campus")
     if deep and first:
         ratio = _ratio(deep.levels[0].p50_ms, first.levels[0].p50_ms)
         notes.append(f"Q3 deep page / first page, campus p50: {ratio}.")
+    kept = [
+        f"{m.workload} {m.variant} (the other, {o['variant']}: {o['rps']:,.0f} req/s at"
+        f" c={m.levels[-1].concurrency}, p50 {o['p50_ms']:.2f} ms)"
+        for m in run.measurements
+        if m.server == "floor" and m.variant and (o := m.other)
+    ]
+    if kept:
+        notes.append(
+            "Floor variant kept per query (more req/s at the top level): " + "; ".join(kept) + "."
+        )
+    notes += [f"{kind} skipped: {why}" for kind, why in run.servers_skipped.items()]
     notes += [f"W check, {m.server}: {m.check}." for m in run.measurements if m.check]
     transport = ", ".join(f"{k} {v:.2f} ms" for k, v in run.transport_p50_ms.items())
     notes.append(f"HTTP alone (a 404, c=1, p50): {transport}.")
@@ -139,12 +237,14 @@ def markdown(runs: Sequence[BackendRun], meta: dict[str, Any]) -> str:
         + (f"; {box['postgresql']}" if box["postgresql"] else ""),
         f"- Data set: {meta['config']['data_set']}.",
         f"- Each level runs {meta['config']['duration']} s after a {meta['config']['warmup']} s"
-        " warm-up; p50/p95 are from the sequential run (c=1); peak RSS is the server's"
+        " warm-up; p50/p95 are from the first level (one client); peak RSS is the server's"
         f" (all processes) during the c={concurrency[-1]} run.",
         f"- Command: `{meta['command']}`",
     ]
+    if lines := summary(runs, concurrency):
+        out += ["", "## Summary", "", *lines]
     for run in runs:
-        title = f"## {_LABELS.get(run.backend, run.backend)}, {run.workers} worker(s)"
+        title = f"## {LABELS.get(run.backend, run.backend)}, {run.workers} process(es) per server"
         out += ["", title, ""]
         if run.skipped:
             out.append(f"Skipped: {run.skipped}")
@@ -154,51 +254,3 @@ def markdown(runs: Sequence[BackendRun], meta: dict[str, Any]) -> str:
         out += _ratios(run, concurrency)
         out += ["", *(f"- {note}" for note in _notes(run))]
     return "\n".join(out) + "\n"
-
-
-def chart(run: BackendRun, concurrency: Sequence[int], path: Path) -> None:
-    """Throughput and p95 by concurrency, campus vs naive vs floor, one column per query."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-
-    workloads = [w for w in _workloads(run) if _find(run, w, "campus")]
-    figure, axes = plt.subplots(
-        2, len(workloads), figsize=(3.2 * len(workloads), 6.4), squeeze=False
-    )
-    for column, workload in enumerate(workloads):
-        top, bottom = axes[0][column], axes[1][column]
-        for server in SERVERS:
-            m = _find(run, workload, server)
-            if m is None:
-                continue
-            xs = [lv.concurrency for lv in m.levels]
-            style = {"color": _COLORS[server], "marker": "o", "label": server}
-            top.plot(xs, [lv.rps for lv in m.levels], **style)
-            bottom.plot(xs, [lv.p95_ms for lv in m.levels], **style)
-        top.set_title(workload)
-        for axis in (top, bottom):
-            axis.set_xscale("log", base=2)
-            axis.set_yscale("log")
-            axis.set_xticks(list(concurrency), [str(c) for c in concurrency])
-            axis.xaxis.set_minor_formatter(NullFormatter())
-            axis.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            axis.yaxis.set_major_formatter(plain)
-            axis.yaxis.set_minor_formatter(NullFormatter())
-            axis.grid(True, which="both", alpha=0.3)
-        bottom.set_xlabel("concurrent clients")
-    axes[0][0].set_ylabel("requests/s")
-    axes[1][0].set_ylabel("p95 latency, ms")
-    axes[0][0].legend(loc="best", fontsize="small")
-    label = _LABELS.get(run.backend, run.backend)
-    figure.suptitle(
-        f"Campus GraphQL vs naive N+1 vs raw-SQL floor — {label}, {run.workers} worker(s)"
-    )
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)

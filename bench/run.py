@@ -1,76 +1,31 @@
-"""One benchmark run on one back end: seed, then measure campus, naive and floor in turn."""
+"""One benchmark run on one back end: seed, then measure each server in turn.
+
+Campus, the naive baseline and the floor are Python apps under uvicorn;
+PostGraphile (PostgreSQL only) is a Node process over the same database,
+installed on demand (``bench.postgraphile.setup``) or skipped with the reason.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from bench import writes
-from bench.accounts import Accounts, graphql, missing_mutations, sign_in_clients
-from bench.answers import difference, probe
-from bench.database import CAMPUS, Backend, Targets, find_targets, link_snapshot, prepare
+from bench.accounts import graphql
+from bench.database import CAMPUS, Backend, find_targets, prepare
 from bench.httpclient import HttpConnection, build_request
-from bench.load import Level, read_sender, run_level
-from bench.queries import ReadQuery
-from bench.servers import HOST, BenchError, RunningServer, ServerSpec, serve
+from bench.load import Level, run_level
+from bench.measure import BackendRun, Config, Measurement, say
+from bench.postgraphile import setup
+from bench.servers import HOST, ServerSpec, serve
+from bench.session import Session
 from bench.skew import add_skew
-from bench.workload import read_queries, read_request, skewed_queries, write_request
+from bench.workload import read_queries, skewed_queries
 from server.seeding.dataset import Sizes
 
-__all__ = ["BackendRun", "Config", "Measurement", "run_backend"]
+__all__ = ["run_backend"]
 
 REPO = Path(__file__).resolve().parents[1]
-W_USERS = 8
-W_OPS_PER_CLIENT = 500
-
-# Runs one level: (concurrency, seconds) -> the level measured.
-Runner = Callable[[int, float], Awaitable[Level]]
-
-
-@dataclass(frozen=True)
-class Config:
-    sizes: Sizes
-    seed: int
-    duration: float
-    warmup: float
-    concurrency: tuple[int, ...]
-    workloads: tuple[str, ...]
-    out: Path
-    postgres_admin_url: str
-    skewed: bool = False
-
-
-@dataclass
-class Measurement:
-    workload: str
-    title: str
-    server: str
-    statements: float | None = None
-    rows: float | None = None
-    levels: list[Level] = field(default_factory=list)
-    skipped: str | None = None
-    check: str | None = None
-
-
-@dataclass
-class BackendRun:
-    backend: str
-    workers: int
-    seed_seconds: float = 0.0
-    measure_seconds: float = 0.0
-    targets: dict[str, Any] = field(default_factory=dict)
-    # p50 of a 404 at c=1 per server: what HTTP and the middleware alone cost a request.
-    transport_p50_ms: dict[str, float] = field(default_factory=dict)
-    measurements: list[Measurement] = field(default_factory=list)
-    skipped: str | None = None
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> BackendRun:
@@ -84,10 +39,18 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
     result.targets = {**vars(targets), **(vars(skew) if skew else {})}
     offset = min(5_000, config.sizes.students // 2 // 100 * 100)
     server_env = {**env, "DATABASE_URL": backend.url}
-    session = _Session(backend, config, env, targets)
+    session = Session(backend, config, env, targets)
     started = time.perf_counter()
-    for kind, spec in _specs(backend, server_env).items():
-        say(f"[{backend.name}] {kind}: starting {backend.workers} worker(s)")
+    for kind in config.servers:
+        if kind == "postgraphile" and backend.name != "postgresql":
+            continue  # it serves PostgreSQL only
+        spec = _spec(kind, backend, server_env)
+        if isinstance(spec, str):
+            say(f"[{backend.name}] {kind} skipped: {spec}")
+            result.servers_skipped[kind] = spec
+            result.measurements += _skipped(kind, session, spec)
+            continue
+        say(f"[{backend.name}] {kind}: starting {backend.workers} process(es)")
         with serve(spec, config.out / "logs" / f"{backend.name}-{kind}.log") as server:
             result.transport_p50_ms[kind] = await _transport(server.port, config)
             if kind == "campus":
@@ -102,129 +65,36 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
     return result
 
 
-@dataclass
-class _Session:
-    """What one back end's run learns as it goes: reference answers, accounts."""
-
-    backend: Backend
-    config: Config
-    env: dict[str, str]
-    targets: Targets
-    reads: list[ReadQuery] = field(default_factory=list)
-    reference: dict[str, Any] = field(default_factory=dict)
-    accounts: Accounts | None = None
-    w_skipped: str | None = None
-
-    async def read(self, server: RunningServer, kind: str, query: ReadQuery) -> Measurement:
-        request = read_request(kind, server.port, query)
-        data, sql = await probe(server.port, request)
-        if kind == "campus":
-            self.reference[query.name] = data
-        elif found := difference(self.reference.get(query.name), data):
-            raise BenchError(f"{kind} answers {query.name} unlike campus: {found}")
-        send = read_sender(request)
-
-        async def runner(concurrency: int, seconds: float) -> Level:
-            return await run_level(HOST, server.port, send, concurrency, seconds)
-
-        levels = await _levels(server, runner, self.config)
-        measurement = Measurement(
-            query.name, query.title, kind, sql.get("statements"), sql.get("rows"), levels
-        )
-        _report(self.backend, measurement)
-        return measurement
-
-    async def write(self, server: RunningServer, kind: str) -> Measurement:
-        measurement = Measurement("W", "enroll/withdraw + follow/unfollow", kind)
-        if kind == "naive":
-            measurement.skipped = "the naive baseline is read-only"
-            return measurement
-        if kind == "campus":
-            await self._sign_in(server)
-        if kind == "campus" and self.w_skipped:
-            measurement.skipped = self.w_skipped
-            say(f"[{self.backend.name}] campus W skipped: {self.w_skipped}")
-            return measurement
-        mix = self._mix(kind, server.port)
-        send = mix.sender()
-        users = tuple(sorted(self.accounts.user_tokens)) if self.accounts else self._floor_users()
-        t = self.targets
-        problems: list[str] = []
-        links_wrong: list[str] = []
-        costs: list[dict[str, int]] = []
-
-        async def runner(concurrency: int, seconds: float) -> Level:
-            before, _ = await link_snapshot(self.backend.url, t.w_students, t.w_courses, users)
-            mix.reset()
-            level = await run_level(HOST, server.port, send, concurrency, seconds)
-            after, rows = await link_snapshot(self.backend.url, t.w_students, t.w_courses, users)
-            found = writes.check_links(before, after, rows, mix.done)
-            links_wrong.extend(found)
-            if mix.failed:
-                found.insert(
-                    0,
-                    f"{mix.failed} of {mix.failed + len(mix.done)} requests failed"
-                    f" ({mix.server_errors} with a 5xx), e.g. {'; '.join(mix.failures)}",
-                )
-            problems.extend(f"c={concurrency}: {p}" for p in found)
-            costs.extend(mix.sql)
-            return level
-
-        measurement.levels = await _levels(server, runner, self.config)
-        if costs:
-            measurement.statements = round(sum(c["statements"] for c in costs) / len(costs), 2)
-            measurement.rows = round(sum(c["rows"] for c in costs) / len(costs), 2)
-        links = "links do NOT match" if links_wrong else "links match the changed answers"
-        measurement.check = "; ".join([*problems[:6], links] if problems else ["ok", links])
-        _report(self.backend, measurement)
-        if problems:
-            say(f"[{self.backend.name}] {kind} W check FAILED: {measurement.check}")
-        return measurement
-
-    async def _sign_in(self, server: RunningServer) -> None:
-        connection = HttpConnection(HOST, server.port)
-        try:
-            if missing := await missing_mutations(connection, server.port):
-                self.w_skipped = f"mutations not available ({', '.join(missing)})"
-                return
-            self.accounts = await sign_in_clients(
-                connection, server.port, self.backend, self.env, W_USERS
-            )
-        finally:
-            await connection.close()
-
-    def _floor_users(self) -> tuple[int, ...]:
-        top = self.config.sizes.users
-        return tuple(u for u in range(top - W_USERS, top + 1) if u != self.targets.q2_user)
-
-    def _mix(self, kind: str, port: int) -> writes.WriteMix:
-        users = tuple(sorted(self.accounts.user_tokens)) if self.accounts else self._floor_users()
-        clients = max((*self.config.concurrency, 8))
-        requests = []
-        for client in range(clients):
-            ops = writes.plan_ops(
-                client, W_OPS_PER_CLIENT, self.targets.w_students, self.targets.w_courses, users
-            )
-            requests.append([(op, write_request(kind, port, op, self.accounts)) for op in ops])
-        parse = writes.parse_graphql if kind == "campus" else writes.parse_floor
-        return writes.WriteMix(requests, parse)
-
-
-def _specs(backend: Backend, env: dict[str, str]) -> dict[str, ServerSpec]:
-    """The three servers, started as a user would: ``campus serve``, and uvicorn alike."""
+def _spec(kind: str, backend: Backend, env: dict[str, str]) -> ServerSpec | str:
+    """How to start the server ``kind`` as a user would, or why it cannot start here."""
     workers = str(backend.workers)
     where = ["--host", HOST, "--port", "{port}", "--workers", workers]
-    uvicorn = [sys.executable, "-m", "bench.serve"]
-    campus = [CAMPUS, "serve", "--no-demo", *where]
-    return {
-        "campus": ServerSpec("campus", campus, env, backend.workers, REPO),
-        "naive": ServerSpec(
-            "naive", [*uvicorn, "bench.naive:create_app", *where], env, backend.workers, REPO
-        ),
-        "floor": ServerSpec(
-            "floor", [*uvicorn, "bench.floor:create_app", *where], env, backend.workers, REPO
-        ),
-    }
+    if kind == "campus":
+        return ServerSpec(
+            "campus", [CAMPUS, "serve", "--no-demo", *where], env, backend.workers, REPO
+        )
+    if kind in ("naive", "floor"):
+        argv = [sys.executable, "-m", "bench.serve", f"bench.{kind}:create_app", *where]
+        return ServerSpec(kind, argv, env, backend.workers, REPO)
+    if problem := setup.install(lambda message: say(f"[{backend.name}] {message}")):
+        return problem
+    node, version = setup.node()
+    if node is None:
+        return version
+    say(f"[{backend.name}] postgraphile: {version} at {node}")
+    return setup.spec(node, backend.url, env, backend.workers)
+
+
+def _skipped(kind: str, session: Session, why: str) -> list[Measurement]:
+    workloads = session.config.workloads
+    found = [
+        Measurement(query.name, query.title, kind, skipped=why)
+        for query in session.reads
+        if query.name.split()[0] in workloads
+    ]
+    if "W" in workloads:
+        found.append(Measurement("W", "enroll/withdraw + follow/unfollow", kind, skipped=why))
+    return found
 
 
 async def _deep_cursor(port: int, offset: int) -> str | None:
@@ -251,33 +121,8 @@ async def _transport(port: int, config: Config) -> float:
         status, _ = await connection.request(request)
         return status == 404
 
-    level = await run_level(HOST, port, send, 1, min(config.duration, 1.0))
+    level: Level = await run_level(HOST, port, send, 1, min(config.duration, 1.0))
     return level.p50_ms
-
-
-async def _levels(server: RunningServer, runner: Runner, config: Config) -> list[Level]:
-    """Warm up, then one run per concurrency level, each with the server's peak memory."""
-    warm = await runner(min(8, max(config.concurrency)), config.warmup)
-    if warm.requests and warm.errors == warm.requests:
-        raise BenchError(f"{server.spec.name}: every warm-up request failed")
-    levels = []
-    for concurrency in config.concurrency:
-        server.reset_peak_rss()
-        level = await runner(concurrency, config.duration)
-        rss = sum(server.peak_rss_kib().values()) / 1024
-        levels.append(replace(level, peak_rss_mib=round(rss, 1)))
-    return levels
-
-
-def _report(backend: Backend, m: Measurement) -> None:
-    rates = ", ".join(f"c={lv.concurrency} {lv.rps:,.0f}/s" for lv in m.levels)
-    first = m.levels[0] if m.levels else None
-    latency = f"p50 {first.p50_ms} ms, p95 {first.p95_ms} ms" if first else ""
-    errors = sum(lv.errors for lv in m.levels)
-    say(
-        f"[{backend.name}] {m.server:<6} {m.workload:<8} {latency}; {rates};"
-        f" {m.statements} statements, {m.rows} rows" + (f"; {errors} ERRORS" if errors else "")
-    )
 
 
 def _sizes(sizes: Sizes) -> str:

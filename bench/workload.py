@@ -1,12 +1,14 @@
 """What each server is sent: the read queries with their variables, and every request's bytes.
 
 Campus and the naive baseline get GraphQL at ``/graphql``; the floor gets the
-same variables as JSON at its own path.
+same variables as JSON at its own path (``/rows/qN`` or ``/json/qN``, its two
+variants); PostGraphile its own document and variables at ``/graphql``.
 """
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from bench import writes
 from bench.accounts import Accounts
@@ -17,7 +19,14 @@ from bench.queries import Q1, Q2, Q3, Q4, ReadQuery
 from bench.servers import HOST
 from bench.skew import Skew
 
-__all__ = ["read_queries", "read_request", "skewed_queries", "write_request"]
+__all__ = [
+    "floor_request",
+    "postgraphile_request",
+    "read_queries",
+    "read_request",
+    "skewed_queries",
+    "write_request",
+]
 
 
 def read_queries(targets: Targets, deep_cursor: str | None, offset: int) -> list[ReadQuery]:
@@ -42,10 +51,18 @@ def skewed_queries(skew: Skew | None) -> list[ReadQuery]:
     ]
 
 
-def read_request(kind: str, port: int, query: ReadQuery) -> bytes:
-    if kind == "floor":
-        return json_request(HOST, port, query.floor_path, query.variables)
+def read_request(port: int, query: ReadQuery) -> bytes:
+    """Campus's or the naive baseline's request."""
     payload = {"query": query.document, "variables": query.variables}
+    return json_request(HOST, port, "/graphql", payload)
+
+
+def floor_request(port: int, query: ReadQuery, variant: str) -> bytes:
+    return json_request(HOST, port, f"/{variant}{query.floor_path}", query.variables)
+
+
+def postgraphile_request(port: int, query: ReadQuery, variables: dict[str, Any]) -> bytes:
+    payload = {"query": query.postgraphile, "variables": variables}
     return json_request(HOST, port, "/graphql", payload)
 
 

@@ -1,10 +1,11 @@
-"""The raw-SQL floor: one plain Starlette endpoint per query, no GraphQL.
+"""The raw-SQL floor: the best hand-written SQL per query, no GraphQL.
 
-Each endpoint runs the fewest hand-written statements that answer its query
-(IN-lists and window functions, nothing fetched that is not shown) and
-returns the same JSON as the campus server, with the same SQL accounting in
-``extensions.sql``. It is the physical limit for a Python server on this
-data. Run it as ``uvicorn bench.floor:create_app --factory``.
+Each query is served two ways, and the benchmark keeps the faster:
+``/rows/qN`` runs the fewest statements (each nested page a ``LIMIT`` per
+parent over its index) and shapes the rows in Python; ``/json/qN`` runs one
+statement that writes the whole answer's JSON in the database, passed
+through as bytes. Both answer exactly as campus does (the benchmark compares
+the bytes of ``data``). Run it as ``uvicorn bench.floor:create_app --factory``.
 """
 
 from __future__ import annotations

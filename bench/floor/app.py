@@ -1,257 +1,149 @@
-"""The floor's endpoints: the statements run, the rows shaped into the same JSON."""
+"""The floor's ASGI app: each query at ``/rows/qN`` and at ``/json/qN``, and the write mix.
+
+``/rows/qN`` runs the query's plan (``bench.floor.rows``) and writes the
+answer with orjson, as campus does; ``/json/qN`` runs the one statement that
+writes the answer's ``data`` (``bench.floor.answers_sql``) and passes its
+text through. Both answer with ``extensions.sql``, as campus does with
+``CAMPUS_SQL_STATS=1``. ``/w`` makes one link change in a write transaction.
+"""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import TextClause
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.cursors import decode_cursor, encode_cursor
-from bench.floor.sql import Statements
+from bench.cursors import decode_cursor
+from bench.floor import rows
+from bench.floor.answers_sql import json_statements
+from bench.floor.drivers import Cost, Reads, open_reads
+from bench.floor.sql import row_statements, write_statements
 from server.config import Settings
-from server.db.engine import Database, count_rows, sql_stats
+from server.db.engine import Database, sql_stats
 
 __all__ = ["create_app"]
 
 Json = dict[str, Any]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+# What each query's one statement is, with its parameters, for the request's variables.
+_Chooser = Callable[[Json], tuple[str, Json]]
 
 
-def _gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode("ascii")
+def _after(args: Json) -> int | None:
+    after = args.get("after")
+    return None if after is None else decode_cursor(after, "Query.students", "id:asc")[0]
 
 
-def _time(value: dt.datetime | str) -> dt.datetime:
-    # SQLite hands back the stored text; PostgreSQL an aware datetime.
-    if isinstance(value, str):
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+def _paged(name: str) -> _Chooser:
+    def choose(args: Json) -> tuple[str, Json]:
+        after = _after(args)
+        return (name, {}) if after is None else (f"{name}_after", {"after": after})
+
+    return choose
 
 
-def _iso(value: dt.datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+_STATEMENTS: dict[str, _Chooser] = {
+    "q1": _paged("q1"),
+    "q2": lambda args: ("q2", {"id": rows.user_pk(args["user"])}),
+    "q3": _paged("q3"),
+    "q4": lambda args: ("q4", {"code": args["code"], "needle": "an"}),
+}
+# The data when the statement finds no row: only Q2's user may be missing.
+_NOTHING = {"q2": b'{"node":null}'}
+_PLANS = {"q1": rows.q1, "q2": rows.q2, "q3": rows.q3, "q4": rows.q4}
 
 
-async def _fetch(conn: AsyncConnection, stmt: TextClause, **params: Any) -> list[Row[Any]]:
-    rows = list((await conn.execute(stmt, params)).all())
-    count_rows(len(rows))
-    return rows
+def _sql(cost: Cost) -> bytes:
+    return orjson.dumps({"statements": cost.statements, "rows": cost.rows})
 
 
-def _grouped(rows: Sequence[Row[Any]]) -> dict[int, list[Row[Any]]]:
-    groups: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
-        groups[row.parent].append(row)
-    return groups
-
-
-def _students_cursor(pk: int) -> str:
-    return encode_cursor("Query.students", "id:asc", [pk])
+def _answer(data: bytes, cost: Cost) -> Response:
+    body = b'{"data":' + data + b',"extensions":{"sql":' + _sql(cost) + b"}}"
+    return Response(body, media_type="application/json")
 
 
 class _Floor:
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.sql = Statements(database.is_sqlite)
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        self.database = Database(settings)  # for the write mix
+        self.sqlite = self.database.is_sqlite
+        self.writes = write_statements()
+        self._reads: Reads | None = None
 
-    async def _students(self, conn: AsyncConnection, after: str | None, n: int) -> list[Row[Any]]:
-        if after is None:
-            return await _fetch(conn, self.sql.students_page, n=n)
-        [last] = decode_cursor(after, "Query.students", "id:asc")
-        return await _fetch(conn, self.sql.students_after, after=last, n=n)
+    @property
+    def reads(self) -> Reads:
+        assert self._reads is not None, "the app's lifespan has not started"
+        return self._reads
 
-    async def q1(self, conn: AsyncConnection, args: Json) -> Json:
-        sql = self.sql
-        fetched = await self._students(conn, args.get("after"), 51)
-        page = fetched[:50]
-        courses = _grouped(
-            await _fetch(conn, sql.courses_of_students, ids=sql.ids([s.id for s in page]), n=10)
-        )
-        course_ids = sorted({c.id for rows in courses.values() for c in rows})
-        students = _grouped(
-            await _fetch(conn, sql.students_of_courses, ids=sql.ids(course_ids), n=10)
-        )
-        edges = [
-            {
-                "cursor": _students_cursor(s.id),
-                "node": {
-                    "id": _gid("Student", s.id),
-                    "name": s.name,
-                    "grade": s.grade,
-                    "courses": {
-                        "nodes": [
-                            {
-                                "id": _gid("Course", c.id),
-                                "code": c.code,
-                                "title": c.title,
-                                "students": {
-                                    "nodes": [
-                                        {"id": _gid("Student", t.id), "name": t.name}
-                                        for t in students[c.id]
-                                    ]
-                                },
-                            }
-                            for c in courses[s.id]
-                        ]
-                    },
-                },
-            }
-            for s in page
-        ]
-        page_info = {
-            "hasNextPage": len(fetched) > 50,
-            "endCursor": edges[-1]["cursor"] if edges else None,
-        }
-        return {"students": {"pageInfo": page_info, "edges": edges}}
+    async def open(self) -> None:
+        statements = {**row_statements(self.sqlite), **json_statements(self.sqlite)}
+        self._reads = await open_reads(self.url, statements)
 
-    async def q2(self, conn: AsyncConnection, args: Json) -> Json:
-        sql = self.sql
-        pk = int(base64.b64decode(args["user"]).decode().partition(":")[2])
-        users = await _fetch(conn, sql.user, id=pk)
-        if not users:
-            return {"node": None}
-        fetched = await _fetch(conn, sql.followers, id=pk, n=21)
-        followers = fetched[:20]
-        articles = _grouped(
-            await _fetch(
-                conn, sql.articles_of_users, ids=sql.ids(sorted(f.id for f in followers)), n=5
-            )
-        )
-        times = [_time(f.created_at) for f in followers]
-        edges = [
-            {
-                "followedAt": _iso(at),
-                "node": {
-                    "id": _gid("User", f.id),
-                    "username": f.username,
-                    "displayName": f.display_name,
-                    "articles": {
-                        "nodes": [
-                            {
-                                "id": _gid("Article", a.id),
-                                "title": a.title,
-                                "createdAt": _iso(_time(a.created_at)),
-                            }
-                            for a in articles[f.id]
-                        ]
-                    },
-                },
-            }
-            for f, at in zip(followers, times, strict=True)
-        ]
-        end = (
-            encode_cursor(
-                "User.followers", "followedAt:desc,id:desc", [times[-1], followers[-1].id]
-            )
-            if followers
-            else None
-        )
-        [user] = users
-        followers_page = {
-            "pageInfo": {"hasNextPage": len(fetched) > 20, "endCursor": end},
-            "edges": edges,
-        }
-        return {
-            "node": {
-                "id": _gid("User", user.id),
-                "username": user.username,
-                "followers": followers_page,
-            }
-        }
+    async def close(self) -> None:
+        if self._reads is not None:
+            await self._reads.close()
+        await self.database.dispose()
 
-    async def q3(self, conn: AsyncConnection, args: Json) -> Json:
-        after = args.get("after")
-        fetched = await self._students(conn, after, 21)
-        edges = [
-            {
-                "cursor": _students_cursor(s.id),
-                "node": {"id": _gid("Student", s.id), "name": s.name, "grade": s.grade},
-            }
-            for s in fetched[:20]
-        ]
-        page_info = {
-            "hasNextPage": len(fetched) > 20,
-            "hasPreviousPage": after is not None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
-        }
-        return {"students": {"pageInfo": page_info, "edges": edges}}
+    def rows_endpoint(self, query: str) -> Endpoint:
+        make_plan = _PLANS[query]
 
-    async def q4(self, conn: AsyncConnection, args: Json) -> Json:
-        fetched = await _fetch(
-            conn, self.sql.filtered_in_course, code=args["code"], needle="an", n=21
-        )
-        page = fetched[:20]
-        return {
-            "students": {
-                "totalCount": fetched[0].total if fetched else 0,
-                "pageInfo": {
-                    "hasNextPage": len(fetched) > 20,
-                    "endCursor": _students_cursor(page[-1].id) if page else None,
-                },
-                "nodes": [
-                    {"id": _gid("Student", s.id), "name": s.name, "grade": s.grade} for s in page
-                ],
-            }
-        }
+        async def endpoint(request: Request) -> Response:
+            args = orjson.loads(await request.body())
+            data, cost = await self.reads.plan(make_plan(args, self.sqlite))
+            return _answer(orjson.dumps(data), cost)
 
-    async def write(self, args: Json) -> Json:
+        return endpoint
+
+    def json_endpoint(self, query: str) -> Endpoint:
+        choose, nothing = _STATEMENTS[query], _NOTHING.get(query, b"null")
+
+        async def endpoint(request: Request) -> Response:
+            name, params = choose(orjson.loads(await request.body()))
+            data, cost = await self.reads.value(name, params)
+            return _answer(nothing if data is None else data.encode(), cost)
+
+        return endpoint
+
+    async def write(self, request: Request) -> Response:
         """One link change (enroll/withdraw/follow/unfollow) in a write transaction."""
-        stmt = self.sql.writes[args["op"]]
+        args = orjson.loads(await request.body())
+        stmt = self.writes[args["op"]]
         params: Json = {"a": int(args["a"]), "b": int(args["b"])}
         if args["op"] == "follow":
             params["created_at"] = dt.datetime.now(dt.UTC)
-        async with self.database.transaction() as session:
+        async with sql_stats() as stats, self.database.transaction() as session:
             result = await session.execute(stmt, params)
-        return {"changed": bool(getattr(result, "rowcount", 0))}
-
-
-Reader = Callable[[AsyncConnection, Json], Awaitable[Json]]
-
-
-def _reading(floor: _Floor, reader: Reader) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        args = await request.json()
-        async with sql_stats() as stats, floor.database.engine.connect() as conn:
-            data = await reader(conn, args)
-        sql = {"statements": stats.statements, "rows": stats.rows}
-        return JSONResponse({"data": data, "extensions": {"sql": sql}})
-
-    return endpoint
+        data = orjson.dumps({"changed": bool(getattr(result, "rowcount", 0))})
+        return _answer(data, Cost(stats.statements, stats.rows))
 
 
 def create_app() -> Starlette:
     """The floor's ASGI app, on the database that ``DATABASE_URL`` names."""
-    database = Database(Settings.from_env())
-    floor = _Floor(database)
-
-    async def write(request: Request) -> Response:
-        args = await request.json()
-        async with sql_stats() as stats:
-            data = await floor.write(args)
-        sql = {"statements": stats.statements, "rows": stats.rows}
-        return JSONResponse({"data": data, "extensions": {"sql": sql}})
+    floor = _Floor(Settings.from_env())
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return Response(b'{"status":"ok"}', media_type="application/json")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
+        await floor.open()
+        try:
+            yield
+        finally:
+            await floor.close()
 
-    readers = {"/q1": floor.q1, "/q2": floor.q2, "/q3": floor.q3, "/q4": floor.q4}
-    routes = [
-        Route(path, _reading(floor, reader), methods=["POST"]) for path, reader in readers.items()
-    ]
-    routes += [Route("/w", write, methods=["POST"]), Route("/healthz", healthz)]
+    routes = [Route("/w", floor.write, methods=["POST"]), Route("/healthz", healthz)]
+    for query in _PLANS:
+        routes += [
+            Route(f"/rows/{query}", floor.rows_endpoint(query), methods=["POST"]),
+            Route(f"/json/{query}", floor.json_endpoint(query), methods=["POST"]),
+        ]
     return Starlette(routes=routes, lifespan=lifespan)
