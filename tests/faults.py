@@ -14,7 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import await_only as await_
 
-__all__ = ["InjectedError", "failing_write", "invalidations", "lost", "settled", "slowed"]
+from server.db.engine import Database
+
+__all__ = [
+    "InjectedError",
+    "failing_write",
+    "invalidations",
+    "lost",
+    "ran",
+    "settled",
+    "slowed",
+    "slowed_reads",
+]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -24,7 +35,9 @@ class InjectedError(RuntimeError):
 
 
 @contextmanager
-def slowed(engine: AsyncEngine, part: str, seconds: float) -> Iterator[list[str]]:
+def slowed(
+    engine: AsyncEngine, part: str, seconds: float, finished: list[str] | None = None
+) -> Iterator[list[str]]:
     """The database waits ``seconds`` before each statement holding ``part``.
 
     The wait runs in the database (``pg_sleep``, or a sleeping SQL function on
@@ -32,7 +45,7 @@ def slowed(engine: AsyncEngine, part: str, seconds: float) -> Iterator[list[str]
     slowed statements that have run to their end so far.
     """
     postgres = engine.dialect.name == "postgresql"
-    finished: list[str] = []
+    finished = [] if finished is None else finished
 
     def before(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
         if part in statement:
@@ -47,6 +60,49 @@ def slowed(engine: AsyncEngine, part: str, seconds: float) -> Iterator[list[str]
 
     with _listening(engine, before_cursor_execute=before, after_cursor_execute=after):
         yield finished
+
+
+@contextmanager
+def slowed_reads(database: Database, part: str, seconds: float) -> Iterator[list[str]]:
+    """As ``slowed``, for every statement holding ``part``: the engine's and the one-statement
+    reads that run straight on the driver (``Database.statements``), on their own connection.
+    """
+    runner: Any = database.statements
+    finished: list[str] = []
+    execute = runner._execute
+    if database.is_sqlite:
+
+        def sleeping(connection: Any, sql: str, parameters: Any) -> Any:
+            if part in sql:
+                connection.create_function("test_sleep", 1, time.sleep)
+                connection.execute(f"SELECT test_sleep({seconds})")
+            value = execute(connection, sql, parameters)
+            if part in sql:
+                finished.append(sql)
+            return value
+    else:
+
+        async def sleeping(driver: Any, sql: str, parameters: Any) -> Any:  # type: ignore[misc]
+            if part in sql:
+                await driver.execute(f"SELECT pg_sleep({seconds})")
+            value = await execute(driver, sql, parameters)
+            if part in sql:
+                finished.append(sql)
+            return value
+
+    runner._execute = sleeping
+    try:
+        with slowed(database.engine, part, seconds, finished):
+            yield finished
+    finally:
+        del runner._execute
+
+
+async def ran(statements: list[str], count: int) -> None:
+    """Wait until ``count`` statements slowed down have run to their end."""
+    async with asyncio.timeout(30):
+        while len(statements) < count:  # noqa: ASYNC110 (threads fill the list)
+            await asyncio.sleep(0.01)
 
 
 @contextmanager

@@ -35,6 +35,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from server.config import Settings
 from server.db import sqlite_driver
+from server.db.statements import PostgresStatements, SqlFunction, SqliteStatements, Statements
 
 __all__ = ["Database", "SqlFunction", "SqlStats", "sql_stats"]
 
@@ -44,8 +45,6 @@ _CONTROL_PREFIXES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRA
 
 _BEGIN_MODE = "campus_begin"
 _FUNCTIONS = "campus_functions"
-# A SQL function of ours: its name, its number of arguments (-1: any), the function.
-SqlFunction = tuple[str, int, Callable[..., Any]]
 _STARTED = "campus_statement_started"
 _LOGGED_SQL = 2_000  # characters of a slow statement kept in the log
 
@@ -81,6 +80,13 @@ def count_rows(n: int) -> None:
     stats = _current_stats.get()
     if stats is not None:
         stats.rows += n
+
+
+def _count_one() -> None:
+    """Count one statement run for the current request, outside the engine's events."""
+    stats = _current_stats.get()
+    if stats is not None:
+        stats.statements += 1
 
 
 def _count_statement(
@@ -153,12 +159,15 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         url = make_url(settings.database_url)
         self.is_sqlite = url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {}
+        # As many connections kept as requests run at once: one made past the
+        # pool's size is closed when handed back, and on SQLite each is a thread.
+        kwargs: dict[str, Any] = {
+            "pool_size": settings.pool_size,
+            "max_overflow": settings.pool_size,
+        }
         if self.is_sqlite:
             # Reset on return by ``_configure_sqlite``'s handler, not by the pool.
             kwargs.update(async_creator=sqlite_driver.connector(url), pool_reset_on_return=None)
-        elif url.get_backend_name() == "postgresql":
-            kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
         # Errors name the statement but not its parameters: those may be secrets.
         self.engine = create_async_engine(url, hide_parameters=True, **kwargs)
         if self.is_sqlite:
@@ -181,6 +190,12 @@ class Database:
             self.engine.execution_options(**{_BEGIN_MODE: None}) if self.is_sqlite else readers
         )
         self._joined: AsyncConnection | None = None
+        self._traced = settings.tracing
+        self._statements: Statements = (
+            SqliteStatements(url, [("campus_fold", 1, _fold)], _count_one, settings.slow_sql_ms)
+            if self.is_sqlite
+            else PostgresStatements(self.engine, _count_one, settings.slow_sql_ms)
+        )
         self._writers = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
         )
@@ -204,6 +219,11 @@ class Database:
         view._joined = connection
         return view
 
+    @property
+    def statements(self) -> Statements:
+        """What runs a read of one statement straight on the driver (``read_one``)."""
+        return self._statements
+
     def reader(self) -> AsyncSession:
         """A session for reading: its transactions do not take the write lock."""
         return self._readers()
@@ -214,11 +234,13 @@ class Database:
         """The one value of a read-only statement in the driver's own SQL.
 
         Run alone, outside any transaction (one statement reads one snapshot
-        on both back ends): on SQLite one trip to the connection's thread, on
-        PostgreSQL one round trip of a statement the driver has prepared.
-        ``functions`` are those of ours the statement calls on SQLite, added
-        to a connection the first time it runs one.
+        on both back ends), straight on the driver (``server.db.statements``).
+        ``functions`` are those of ours the statement calls on SQLite. In a
+        test's joined transaction, or traced (whose spans are the engine's),
+        it runs through the engine instead.
         """
+        if self._joined is None and not self._traced:
+            return await self._statements.scalar(sql, parameters, functions)
         try:
             return await self._read_one(sql, parameters, functions)
         except DBAPIError as error:
@@ -262,4 +284,5 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        self._statements.close()
         await self.engine.dispose()
