@@ -31,7 +31,7 @@ from server.db.models import Article, Student, User
 from server.http.app import create_app
 from tests.engine.test_compiled import SWITCHES, _dress, _queries, differential
 from tests.engine.test_execution import DOCUMENTS
-from tests.support import StatementCounter, gid, load_dataset
+from tests.support import StatementCounter, gid, load_dataset, serve_own
 
 pytestmark = pytest.mark.read_paths("off")  # the reference app's; the other plans everything
 
@@ -230,3 +230,34 @@ async def test_what_a_plan_does_not_cover_is_answered_the_reference_way(
         ours, theirs, planned = await apps.both(document)
     assert ours == theirs
     assert not planned or b'"errors"' in ours
+
+
+async def test_straight_on_the_driver_the_answers_are_the_same(
+    settings: Settings, own_database_url: str
+) -> None:
+    # As deployed: a database of its own, so that prepared reads run straight on
+    # the driver (server.db.statements), not inside a test's transaction.
+    own = replace(settings, database_url=own_database_url, sql_stats=False)
+    async with serve_own(replace(own, prepared_reads="off")) as reference:
+        async with reference.database.engine.begin() as connection:
+            await load_dataset(
+                connection,
+                students=20,
+                courses=6,
+                teachers=3,
+                registrations=50,
+                users=12,
+                follows=40,
+                articles=25,
+            )
+        async with serve_own(replace(own, prepared_reads="all")) as prepared:
+            for document in CANONICAL:
+                text = document % {
+                    "student": gid("Student", 3),
+                    "user": gid("User", 2),
+                    "course": gid("Course", 1),
+                }
+                body = {"query": text, "variables": VARIABLES}
+                ours = await prepared.client.http.post("/graphql", json=body)
+                theirs = await reference.client.http.post("/graphql", json=body)
+                assert ours.content == theirs.content
