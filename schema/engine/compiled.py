@@ -24,8 +24,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
-    DirectiveNode,
     FragmentDefinitionNode,
     GraphQLBoolean,
     GraphQLID,
@@ -36,10 +34,8 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLString,
-    Node,
     OperationDefinitionNode,
     Undefined,
-    VariableNode,
 )
 from graphql.execution.collect_fields import FieldDetailsList, collect_subfields
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -50,6 +46,7 @@ from strawberry.types.field import StrawberryField
 import schema.engine.node as node
 from schema.engine.caching import CACHE_SIZE, MAX_CACHED_QUERY_LENGTH
 from schema.engine.relations import is_related
+from schema.engine.selection import switch_variables
 
 __all__ = ["Unusual", "root_plan"]
 
@@ -79,7 +76,7 @@ class _Document:
         # Held so that the ids of their nodes (the loader's keys) stay theirs.
         self.operation = operation
         self.fragments = fragments
-        self.switches = sorted(_switch_variables([operation, *fragments.values()]))
+        self.switches = sorted(switch_variables(operation, *fragments.values()))
         self.plans: dict[tuple[Any, ...], Build | None] = {}
 
 
@@ -114,28 +111,6 @@ def root_plan(
 def _response_key(fields: FieldDetailsList) -> str:
     first = fields[0].node
     return first.alias.value if first.alias else first.name.value
-
-
-def _switch_variables(nodes: list[Any]) -> set[str]:
-    """The variables any ``@skip``/``@include`` of the document reads."""
-    names: set[str] = set()
-    pending: list[Any] = list(nodes)
-    while pending:
-        item = pending.pop()
-        if isinstance(item, DirectiveNode) and item.name.value in ("skip", "include"):
-            names.update(
-                a.value.name.value
-                for a in item.arguments or ()
-                if isinstance(a.value, VariableNode)
-            )
-        elif isinstance(item, Node) and not isinstance(item, BooleanValueNode):
-            for attribute in item.keys:
-                value = getattr(item, attribute, None)
-                if isinstance(value, Node):
-                    pending.append(value)
-                elif isinstance(value, tuple | list):
-                    pending.extend(value)
-    return names
 
 
 class _Compiler:

@@ -38,7 +38,6 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     ListValueNode,
-    Node,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
@@ -54,6 +53,7 @@ from schema.engine.fields import ROOT_LIST
 from schema.engine.pagination import parse_page
 from schema.engine.relations import RELATED
 from schema.engine.runtime import Limits
+from schema.engine.selection import descendants
 
 __all__ = ["Estimate", "Measured", "measured"]
 
@@ -138,17 +138,10 @@ def measured(
 
 def _sizes_from_variables(nodes: list[Any]) -> bool:
     """Whether an argument the estimate reads (``first``, ``last``, ``ids``) holds a variable."""
-    pending = list(nodes)
-    while pending:
-        item = pending.pop()
-        if isinstance(item, ArgumentNode):
-            if item.name.value in _SIZES and _holds_variable(item.value):
-                return True
-        elif isinstance(item, Node):
-            pending.extend(getattr(item, key, None) for key in item.keys)
-        elif isinstance(item, tuple | list):
-            pending.extend(item)
-    return False
+    return any(
+        isinstance(item, ArgumentNode) and item.name.value in _SIZES and _holds_variable(item.value)
+        for item in descendants(*nodes)
+    )
 
 
 def _holds_variable(value: ValueNode) -> bool:

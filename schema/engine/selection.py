@@ -8,11 +8,12 @@ executor's own coerced values, so the plan and the execution agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -21,11 +22,13 @@ from graphql import (
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    Node,
     SelectionSetNode,
+    VariableNode,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
-__all__ = ["Document", "Field"]
+__all__ = ["Document", "Field", "descendants", "switch_variables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +118,26 @@ class Document:
             return True
         abstract = self.schema.get_type(condition)
         return abstract is not None and self.schema.is_sub_type(abstract, runtime_type)  # type: ignore[arg-type]
+
+
+def descendants(*roots: Any) -> Iterator[Node]:
+    """Every node of a document's tree under ``roots``, the roots included."""
+    pending: list[Any] = list(roots)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Node):
+            yield item
+            pending.extend(getattr(item, key, None) for key in item.keys)
+        elif isinstance(item, tuple | list):
+            pending.extend(item)
+
+
+def switch_variables(*roots: Any) -> set[str]:
+    """The variables the ``@skip``/``@include`` under ``roots`` read."""
+    return {
+        argument.value.name.value
+        for item in descendants(*roots)
+        if isinstance(item, DirectiveNode) and item.name.value in ("skip", "include")
+        for argument in item.arguments or ()
+        if isinstance(argument.value, VariableNode)
+    }

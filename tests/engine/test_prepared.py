@@ -101,18 +101,20 @@ class _Pair:
         return ours.content, theirs.content, planned
 
 
+CAMPUS = {
+    "students": 20,
+    "courses": 6,
+    "teachers": 3,
+    "registrations": 50,
+    "users": 12,
+    "follows": 40,
+    "articles": 25,
+}
+
+
 @pytest.fixture
 async def campus(connection: AsyncConnection) -> None:
-    await load_dataset(
-        connection,
-        students=20,
-        courses=6,
-        teachers=3,
-        registrations=50,
-        users=12,
-        follows=40,
-        articles=25,
-    )
+    await load_dataset(connection, **CAMPUS)
 
 
 @pytest.mark.usefixtures("campus")
@@ -240,16 +242,7 @@ async def test_straight_on_the_driver_the_answers_are_the_same(
     own = replace(settings, database_url=own_database_url, sql_stats=False)
     async with serve_own(replace(own, prepared_reads="off")) as reference:
         async with reference.database.engine.begin() as connection:
-            await load_dataset(
-                connection,
-                students=20,
-                courses=6,
-                teachers=3,
-                registrations=50,
-                users=12,
-                follows=40,
-                articles=25,
-            )
+            await load_dataset(connection, **CAMPUS)
         async with serve_own(replace(own, prepared_reads="all")) as prepared:
             for document in CANONICAL:
                 text = document % {

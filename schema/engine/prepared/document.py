@@ -13,15 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
-    DirectiveNode,
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLSchema,
-    Node,
     OperationDefinitionNode,
     OperationType,
-    VariableNode,
 )
 from graphql.execution.values import VariableValues, get_variable_values
 from sqlalchemy.engine import Dialect
@@ -29,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from schema.engine.prepared.bind import Refused, bind
 from schema.engine.prepared.build import statement
 from schema.engine.prepared.plan import Plan, Uncovered, plan_operation
-from schema.engine.selection import Document
+from schema.engine.selection import Document, switch_variables
 
 __all__ = ["Compiled", "PreparedDocument"]
 
@@ -78,7 +74,7 @@ class PreparedDocument:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.switches = sorted(_switch_variables([self.operation, *self.fragments.values()]))
+        self.switches = sorted(switch_variables(self.operation, *self.fragments.values()))
         self._plans: dict[tuple[Any, ...], Plan | None] = {}
         self._compiled: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
         if not self.switches:  # one plan: an uncovered document is known now
@@ -154,25 +150,3 @@ def _compile(stmt: Any, dialect: Dialect) -> Compiled:
     processors = tuple(binds[name].type.bind_processor(dialect) for name in names)
     constants = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
     return Compiled(str(compiled), names, processors, constants)
-
-
-def _switch_variables(nodes: list[Any]) -> set[str]:
-    """The variables any ``@skip``/``@include`` of the document reads."""
-    names: set[str] = set()
-    pending: list[Any] = list(nodes)
-    while pending:
-        item = pending.pop()
-        if isinstance(item, DirectiveNode) and item.name.value in ("skip", "include"):
-            names.update(
-                a.value.name.value
-                for a in item.arguments or ()
-                if isinstance(a.value, VariableNode)
-            )
-        elif isinstance(item, Node) and not isinstance(item, BooleanValueNode):
-            for attribute in item.keys:
-                value = getattr(item, attribute, None)
-                if isinstance(value, Node):
-                    pending.append(value)
-                elif isinstance(value, tuple | list):
-                    pending.extend(value)
-    return names

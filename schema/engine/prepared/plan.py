@@ -24,7 +24,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    Node,
     VariableNode,
     get_named_type,
 )
@@ -34,7 +33,7 @@ from strawberry.types.field import StrawberryField
 from schema.engine.fields import BY_ID, REQUEST_ROW, ROOT_LIST, RequestRow
 from schema.engine.prepared.json_sql import ColumnKind
 from schema.engine.relations import ListSpec, Membership, NodeSpec, Relation, ToOne
-from schema.engine.selection import Document, Field
+from schema.engine.selection import Document, Field, descendants
 from schema.engine.typemap import named, node_of, origin, relations
 
 __all__ = [
@@ -363,18 +362,9 @@ class _Planner:
         return parts
 
 
-def _has_variable(node: Any) -> bool:
-    """Whether a variable appears anywhere under ``node`` (a field's arguments, its values)."""
-    pending: list[Any] = [*(node.arguments or ())]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, VariableNode):
-            return True
-        if isinstance(item, Node):
-            pending.extend(getattr(item, key, None) for key in item.keys)
-        elif isinstance(item, tuple | list):
-            pending.extend(item)
-    return False
+def _has_variable(node: FieldNode) -> bool:
+    """Whether a variable appears anywhere in a field's arguments."""
+    return any(isinstance(item, VariableNode) for item in descendants(*(node.arguments or ())))
 
 
 def _key(fields: Field) -> str:
