@@ -14,6 +14,7 @@ from schema.engine import (
     Connection,
     DateTimeFilter,
     Node,
+    IntFilter,
     StringFilter,
     connection,
     order_input,
@@ -25,9 +26,19 @@ from server.services import articles
 if TYPE_CHECKING:
     from schema.domains.users import User, UserFilter
 
-__all__ = ["Article", "ArticleFilter", "ArticleOrder", "ArticlePayload", "Mutation", "Query"]
+__all__ = [
+    "Article",
+    "ArticleFilter",
+    "ArticleListFilter",
+    "ArticleOrder",
+    "ArticlePayload",
+    "Mutation",
+    "Query",
+]
 
-ArticleOrder = order_input("Article", "ID", "TITLE", "CREATED_AT")
+ArticleOrder = order_input(
+    "Article", "ID", "TITLE", "CREATED_AT", AUTHOR_USERNAME="The author's username."
+)
 
 
 @strawberry.input
@@ -38,6 +49,13 @@ class ArticleFilter:
     and_: list[ArticleFilter] | None = strawberry.field(name="and", default=UNSET)
     or_: list[ArticleFilter] | None = strawberry.field(name="or", default=UNSET)
     not_: ArticleFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input(description="Matches a user by its articles.")
+class ArticleListFilter:
+    some: ArticleFilter | None = UNSET
+    none: ArticleFilter | None = UNSET
+    count: IntFilter | None = UNSET
 
 
 @strawberry.type

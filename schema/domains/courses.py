@@ -17,7 +17,16 @@ from schema.common.writing import (
     node_payload,
     write,
 )
-from schema.engine import UNSET, Connection, Node, StringFilter, connection, order_input, to_one
+from schema.engine import (
+    UNSET,
+    Connection,
+    IntFilter,
+    Node,
+    StringFilter,
+    connection,
+    order_input,
+    to_one,
+)
 from server.db import models
 from server.services import catalog
 
@@ -35,7 +44,14 @@ __all__ = [
     "Query",
 ]
 
-CourseOrder = order_input("Course", "ID", "CODE", "TITLE")
+CourseOrder = order_input(
+    "Course",
+    "ID",
+    "CODE",
+    "TITLE",
+    STUDENT_COUNT="How many students are registered.",
+    TEACHER_NAME="The teacher's name; courses without a teacher count as null.",
+)
 
 
 @strawberry.input
@@ -60,6 +76,10 @@ class CourseListFilter:
         default=UNSET, description="At least one course matches."
     )
     none: CourseFilter | None = strawberry.field(default=UNSET, description="No course matches.")
+    count: IntFilter | None = strawberry.field(
+        default=UNSET,
+        description="How many courses there are (all of them, whatever some/none say).",
+    )
 
 
 @strawberry.type

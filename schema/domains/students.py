@@ -18,7 +18,16 @@ from schema.common.writing import (
     or_none,
     write,
 )
-from schema.engine import UNSET, Connection, Node, StringFilter, connection, order_input, to_one
+from schema.engine import (
+    UNSET,
+    Connection,
+    IntFilter,
+    Node,
+    StringFilter,
+    connection,
+    order_input,
+    to_one,
+)
 from server.db import models
 from server.services import catalog
 
@@ -36,7 +45,9 @@ __all__ = [
     "StudentPayload",
 ]
 
-StudentOrder = order_input("Student", "ID", "NAME", "GRADE")
+StudentOrder = order_input(
+    "Student", "ID", "NAME", "GRADE", COURSE_COUNT="How many courses the student is registered for."
+)
 
 
 @strawberry.input
@@ -53,6 +64,10 @@ class StudentFilter:
 class StudentListFilter:
     some: StudentFilter | None = UNSET
     none: StudentFilter | None = UNSET
+    count: IntFilter | None = strawberry.field(
+        default=UNSET,
+        description="How many students there are (all of them, whatever some/none say).",
+    )
 
 
 @strawberry.type

@@ -22,17 +22,20 @@ from server.db import models
 from server.services import catalog
 
 if TYPE_CHECKING:
-    from schema.domains.courses import Course, CourseFilter, CourseOrder
+    from schema.domains.courses import Course, CourseFilter, CourseListFilter, CourseOrder
 
 __all__ = ["Mutation", "Query", "Teacher", "TeacherFilter", "TeacherOrder", "TeacherPayload"]
 
-TeacherOrder = order_input("Teacher", "ID", "NAME")
+TeacherOrder = order_input(
+    "Teacher", "ID", "NAME", COURSE_COUNT="How many courses the teacher teaches."
+)
 
 
 @strawberry.input
 class TeacherFilter:
     name: StringFilter | None = UNSET
     office: StringFilter | None = UNSET
+    courses: Annotated[CourseListFilter, strawberry.lazy("schema.domains.courses")] | None = UNSET
     and_: list[TeacherFilter] | None = strawberry.field(name="and", default=UNSET)
     or_: list[TeacherFilter] | None = strawberry.field(name="or", default=UNSET)
     not_: TeacherFilter | None = strawberry.field(name="not", default=UNSET)

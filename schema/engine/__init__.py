@@ -14,7 +14,7 @@ of the domain modules above it.
 """
 
 from schema.engine.fields import by_id, connection, membership, request_row, to_one
-from schema.engine.filters import UNSET, DateTimeFilter, StringFilter
+from schema.engine.filters import UNSET, DateTimeFilter, IntFilter, StringFilter
 from schema.engine.ids import decode_id_of, encode_id
 from schema.engine.loader import Loader
 from schema.engine.node import Node
@@ -25,6 +25,7 @@ __all__ = [
     "UNSET",
     "Connection",
     "DateTimeFilter",
+    "IntFilter",
     "Loader",
     "Node",
     "PageInfo",

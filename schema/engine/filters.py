@@ -40,6 +40,7 @@ from schema.engine.sql_functions import Among, InList, TextList, fold, position
 __all__ = [
     "UNSET",
     "DateTimeFilter",
+    "IntFilter",
     "StringFilter",
     "compile_filter",
     "filter_shape",
@@ -60,6 +61,17 @@ class StringFilter:
     )
     starts_with: str | None = UNSET
     is_null: bool | None = UNSET
+
+
+@strawberry.input
+class IntFilter:
+    eq: int | None = UNSET
+    ne: int | None = UNSET
+    in_: list[int] | None = strawberry.field(name="in", default=UNSET)
+    gt: int | None = UNSET
+    gte: int | None = UNSET
+    lt: int | None = UNSET
+    lte: int | None = UNSET
 
 
 @strawberry.input

@@ -16,12 +16,17 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-def order_input(type_name: str, *fields: str) -> Any:
+def order_input(type_name: str, *fields: str, **described: str) -> Any:
     """The ``<type_name>Order`` input: a ``<type_name>OrderField`` and a direction.
 
-    Each field names the column of that name (``CREATED_AT``: ``created_at``).
+    Each field names the column of that name (``CREATED_AT``: ``created_at``);
+    ``described`` are fields with their descriptions (the counters and the
+    copied names of ``server.db.models``, ``FOLLOWER_COUNT``: ``follower_count``).
     """
-    members: Any = Enum(f"{type_name}OrderField", {name: name for name in fields})  # type: ignore[misc]
+    values = {name: name for name in fields} | {
+        name: strawberry.enum_value(name, description=text) for name, text in described.items()
+    }
+    members: Any = Enum(f"{type_name}OrderField", values)  # type: ignore[misc]
     field_enum = strawberry.enum(members)
     namespace = {
         "__module__": __name__,

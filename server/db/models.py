@@ -41,6 +41,12 @@ __all__ = [
 ]
 
 
+def counter() -> Mapped[int]:
+    """A collection's size, kept by triggers in the transaction that changes it (see
+    the migration ``f6b2d8c4a1e7``) and indexed with the id, as lists order by it."""
+    return mapped_column(Integer, server_default="0")
+
+
 registrations = Table(
     "registrations",
     Base.metadata,
@@ -67,6 +73,9 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    follower_count: Mapped[int] = counter()
+    following_count: Mapped[int] = counter()
+    article_count: Mapped[int] = counter()
 
     articles: Mapped[list[Article]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -140,6 +149,8 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The author's username, for ordering by it (kept by a trigger; see migrations).
+    author_username: Mapped[str] = mapped_column(String(32), server_default="")
 
     author: Mapped[User] = relationship(back_populates="articles", lazy="raise")
 
@@ -158,6 +169,7 @@ class Student(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
+    course_count: Mapped[int] = counter()
 
     courses: Mapped[list[Course]] = relationship(
         secondary=registrations, back_populates="students", passive_deletes=True, lazy="raise"
@@ -179,6 +191,9 @@ class Course(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("teachers.id", ondelete="SET NULL"))
+    # The teacher's name, for ordering by it (kept by a trigger; see migrations).
+    teacher_name: Mapped[str | None] = mapped_column(String(100))
+    student_count: Mapped[int] = counter()
 
     students: Mapped[list[Student]] = relationship(
         secondary=registrations, back_populates="courses", passive_deletes=True, lazy="raise"
@@ -197,10 +212,26 @@ class Teacher(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     office: Mapped[str | None] = mapped_column(String(20))
+    course_count: Mapped[int] = counter()
 
     courses: Mapped[list[Course]] = relationship(
         back_populates="teacher", passive_deletes=True, lazy="raise"
     )
+
+
+# What lists order by beside their own columns: each with the id, so that a
+# page in its order is a LIMIT over the index.
+for _column in (
+    Student.course_count,
+    Course.student_count,
+    Course.teacher_name,
+    Teacher.course_count,
+    User.follower_count,
+    User.following_count,
+    User.article_count,
+    Article.author_username,
+):
+    Index(f"ix_{_column.class_.__tablename__}_{_column.key}_id", _column, _column.class_.id)
 
 
 class Event(Base):

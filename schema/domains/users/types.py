@@ -12,6 +12,7 @@ from schema.engine import (
     UNSET,
     Connection,
     DateTimeFilter,
+    IntFilter,
     Loader,
     Node,
     PageInfo,
@@ -25,13 +26,29 @@ from schema.engine import (
 from server.db import models
 
 if TYPE_CHECKING:
-    from schema.domains.articles import Article, ArticleOrder
+    from schema.domains.articles import Article, ArticleListFilter, ArticleOrder
     from schema.domains.students import Student
 
-__all__ = ["FollowConnection", "FollowEdge", "Query", "User", "UserFilter", "UserOrder"]
+__all__ = [
+    "FollowConnection",
+    "FollowEdge",
+    "Query",
+    "User",
+    "UserFilter",
+    "UserListFilter",
+    "UserOrder",
+]
 
 Info = strawberry.Info[Context, None]
-UserOrder = order_input("User", "ID", "USERNAME", "CREATED_AT")
+UserOrder = order_input(
+    "User",
+    "ID",
+    "USERNAME",
+    "CREATED_AT",
+    FOLLOWER_COUNT="How many users follow this one.",
+    FOLLOWING_COUNT="How many users this one follows.",
+    ARTICLE_COUNT="How many articles this user wrote.",
+)
 
 
 @strawberry.input
@@ -39,9 +56,28 @@ class UserFilter:
     username: StringFilter | None = UNSET
     display_name: StringFilter | None = UNSET
     created_at: DateTimeFilter | None = UNSET
+    followers: UserListFilter | None = strawberry.field(
+        default=UNSET, description="The users who follow this one."
+    )
+    following: UserListFilter | None = strawberry.field(
+        default=UNSET, description="The users this one follows."
+    )
+    articles: Annotated[ArticleListFilter, strawberry.lazy("schema.domains.articles")] | None = (
+        UNSET
+    )
     and_: list[UserFilter] | None = strawberry.field(name="and", default=UNSET)
     or_: list[UserFilter] | None = strawberry.field(name="or", default=UNSET)
     not_: UserFilter | None = strawberry.field(name="not", default=UNSET)
+
+
+@strawberry.input(
+    description="Matches a user by a list of users related to it"
+    " (its followers, or those it follows)."
+)
+class UserListFilter:
+    some: UserFilter | None = UNSET
+    none: UserFilter | None = UNSET
+    count: IntFilter | None = UNSET
 
 
 @strawberry.type(description="One follow relationship: the association object, with its timestamp.")
