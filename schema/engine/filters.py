@@ -25,17 +25,19 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
+    inspect,
     not_,
     or_,
     select,
     true,
 )
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
-from schema.engine.sql_functions import Among, InList, TextList, fold, position
+from schema.engine.mapper import link_of
+from schema.engine.sql_functions import Among, InList, IntList, TextList, fold, position
 
 __all__ = [
     "UNSET",
@@ -89,7 +91,7 @@ Predicate = ColumnElement[bool]
 # A filter field's value and the name of its place, from which its parameters are named.
 Compiler = Callable[[Any, str], Predicate]
 # By filter input and model: what each field of the input compiles to.
-_COMPILERS: dict[tuple[type[Any], type[Any]], dict[str, Compiler]] = {}
+_COMPILERS: dict[tuple[type[Any], Any], dict[str, Compiler]] = {}
 _PREFIX = "filter"
 
 
@@ -158,36 +160,87 @@ def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
     return compile_
 
 
-def _some_none(
-    relationship: InstrumentedAttribute[Any], target: type[Any], model: type[Any]
-) -> Compiler:
-    """``some``/``none`` of a many-to-many relationship, through its association table."""
-    link = relationship.property
-    [(key, link_key)] = link.synchronize_pairs
-    linked = link.secondary.join(link.target, link.secondaryjoin)
-
-    def linked_to_match(spec: Mapping[str, Any], place: str) -> Predicate:
-        matches = _compile(target, model, spec, place)
-        return Among(key, select(link_key).select_from(linked).where(matches))
+def _int(column: InstrumentedAttribute[int]) -> Compiler:
+    operators: dict[str, Callable[[Any], Predicate]] = {
+        "eq": column.__eq__,
+        "ne": column.__ne__,
+        "gt": column.__gt__,
+        "gte": column.__ge__,
+        "lt": column.__lt__,
+        "lte": column.__le__,
+    }
 
     def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
-        clauses: list[Predicate] = []
-        if (some := spec.get("some")) is not None:
-            clauses.append(linked_to_match(some, f"{place}_some"))
-        if (none := spec.get("none")) is not None:
-            clauses.append(not_(linked_to_match(none, f"{place}_none")))
+        clauses = [
+            operators[op](bindparam(f"{place}_{op}"))
+            for op, value in spec.items()
+            if value is not None and op != "in"
+        ]
+        if spec.get("in") is not None:
+            clauses.append(InList(column.expression, bindparam(f"{place}_in", type_=IntList())))
         return and_(true(), *clauses)
 
     return compile_
 
 
-def _has(relationship: InstrumentedAttribute[Any], target: type[Any], model: type[Any]) -> Compiler:
-    return lambda spec, place: relationship.has(_compile(target, model, spec, place))
+# The key of a to-many relationship's ORM ``info`` naming the parent's column
+# that holds the relationship's size (``server.db.models.counted_by``).
+_COUNTER = "counter"
 
 
-def _present(relationship: InstrumentedAttribute[Any]) -> Compiler:
+def _to_many(relationship: InstrumentedAttribute[Any], inner: type[Any], model: Any) -> Compiler:
+    """``some``/``none``/``count`` of a to-many relationship of ``model``.
+
+    ``some``/``none`` ask whether the parent's key is among the keys of the
+    parents whose members match: a sub-select over the link (association
+    table, association object, or the members' own table) and the members,
+    aliased so that it never mistakes its tables for the outer query's (a
+    user's followers are users too). ``count`` reads the parent's counter.
+    """
+    link = link_of(relationship, alias=False)
+    members = aliased(link.model)
+    parent_key = getattr(model, inspect(model).mapper.primary_key[0].key)
+    linked: Predicate = true()
+    if link.table is link.model.__table__:  # one-to-many: the members hold the parent's key
+        source: Any = members
+        key = getattr(members, link.parent.name)
+        linked = key.is_not(None)  # NOT IN over a NULL would match nothing
+    else:
+        table = link.table.alias()
+        source = table.join(members, table.c[link.member.name] == members.id)
+        key = table.c[link.parent.name]
+    counter = relationship.property.info.get(_COUNTER)
+    count = _int(getattr(model, counter)) if counter else None
+
+    def matching(spec: Mapping[str, Any], place: str) -> Predicate:
+        matches = _compile(inner, members, spec, place)
+        return Among(parent_key, select(key).select_from(source).where(linked, matches))
+
+    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
+        clauses: list[Predicate] = []
+        if (some := spec.get("some")) is not None:
+            clauses.append(matching(some, f"{place}_some"))
+        if (none := spec.get("none")) is not None:
+            clauses.append(not_(matching(none, f"{place}_none")))
+        if (sizes := spec.get("count")) is not None:
+            assert count is not None, f"{relationship} has no counter"
+            clauses.append(count(sizes, f"{place}_count"))
+        return and_(true(), *clauses)
+
+    return compile_
+
+
+def _has(relationship: InstrumentedAttribute[Any], inner: type[Any]) -> Compiler:
+    """A to-one that exists and matches; its table aliased, as a to-many's members are."""
+    reached = aliased(relationship.property.mapper.class_)
+    through = relationship.of_type(reached)
+    return lambda spec, place: through.has(_compile(inner, reached, spec, place))
+
+
+def _present(model: Any, relationship: InstrumentedAttribute[Any]) -> Compiler:
     [column] = relationship.property.local_columns
-    return lambda value, _place: column.is_not(None) if value else column.is_(None)
+    local = getattr(model, column.key)
+    return lambda value, _place: local.is_not(None) if value else local.is_(None)
 
 
 def _input_type(annotation: Any) -> Any:
@@ -196,23 +249,26 @@ def _input_type(annotation: Any) -> Any:
     return annotation.resolve_type() if isinstance(annotation, LazyType) else annotation
 
 
-def _compiler(model: type[Any], name: str, kind: Any) -> Compiler:
-    """What a filter field compiles to, by its type: a column's, or a relationship's."""
+def _compiler(model: Any, name: str, kind: Any) -> Compiler:
+    """What a filter field compiles to, by its type: a column's, or a relationship's.
+
+    ``model`` is a mapped class or an alias of one.
+    """
     if kind is StringFilter:
-        return _string(getattr(model, name), nullable=bool(model.__table__.c[name].nullable))
+        nullable = inspect(model).mapper.local_table.c[name].nullable
+        return _string(getattr(model, name), nullable=bool(nullable))
     if kind is DateTimeFilter:
         return _datetime(getattr(model, name))
     if kind is bool and name.startswith("has_"):  # has_<to-one>: whether it is set
-        return _present(getattr(model, name.removeprefix("has_")))
+        return _present(model, getattr(model, name.removeprefix("has_")))
     relationship = getattr(model, name)
-    target = relationship.property.mapper.class_
     inner = {f.python_name: f for f in kind.__strawberry_definition__.fields}
-    if inner.keys() == {"some", "none"}:  # a to-many: some or none of its nodes match
-        return _some_none(relationship, _input_type(inner["some"].type), target)
-    return _has(relationship, kind, target)
+    if "some" in inner:  # a to-many: some or none of its nodes match, or its size
+        return _to_many(relationship, _input_type(inner["some"].type), model)
+    return _has(relationship, kind)
 
 
-def _compilers(filter_class: type[Any], model: type[Any]) -> dict[str, Compiler]:
+def _compilers(filter_class: type[Any], model: Any) -> dict[str, Compiler]:
     """A filter input's fields (by GraphQL name) and what each compiles to on ``model``."""
     compilers = _COMPILERS.get((filter_class, model))
     if compilers is not None:

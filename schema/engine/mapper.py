@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Alias, ColumnElement, FromClause, Table, inspect
+from sqlalchemy import Alias, ColumnElement, FromClause, Table
 from sqlalchemy.orm import (
     InstrumentedAttribute,
     RelationshipDirection,
@@ -28,7 +28,7 @@ from schema.engine.node import has_node, node_class
 from schema.engine.pagination import SortKey
 from schema.engine.relations import IndexedLink, ListSpec, Membership, NodeSpec, ToOne, key_of
 
-__all__ = ["derive_list", "derive_membership", "derive_to_one", "node_spec"]
+__all__ = ["derive_list", "derive_membership", "derive_to_one", "link_of", "node_spec"]
 
 
 def node_spec(model: type[Any]) -> NodeSpec:
@@ -39,12 +39,13 @@ def node_spec(model: type[Any]) -> NodeSpec:
 
 def _relationship(attr: InstrumentedAttribute[Any]) -> RelationshipProperty[Any]:
     configure_mappers()
-    relationship: RelationshipProperty[Any] = inspect(attr.class_).relationships[attr.key]
+    relationship = attr.property  # an alias's attribute too
+    assert isinstance(relationship, RelationshipProperty)
     return relationship
 
 
 @dataclass(frozen=True)
-class _Link:
+class Link:
     """Where a parent's members are listed: a table, the parent's key and the member's."""
 
     table: NamedFromClause
@@ -53,7 +54,7 @@ class _Link:
     model: type[Any]
 
 
-def _link(attr: InstrumentedAttribute[Any], *, alias: bool = True) -> _Link:
+def link_of(attr: InstrumentedAttribute[Any], *, alias: bool = True) -> Link:
     """The link of a to-many relationship: its secondary, its association object or its target."""
     rel = _relationship(attr)
     if rel.secondary is not None:
@@ -62,14 +63,14 @@ def _link(attr: InstrumentedAttribute[Any], *, alias: bool = True) -> _Link:
         assert rel.secondary_synchronize_pairs is not None
         [(_, member)] = rel.secondary_synchronize_pairs
         assert isinstance(secondary, NamedFromClause)
-        return _Link(
+        return Link(
             secondary, secondary.c[parent.name], secondary.c[member.name], rel.mapper.class_
         )
     [(_, remote)] = rel.local_remote_pairs
     target = rel.mapper.local_table
     assert isinstance(target, Table)
     if has_node(rel.mapper.class_):  # one-to-many: the target's rows hold the key
-        return _Link(target, target.c[remote.name], target.c.id, rel.mapper.class_)
+        return Link(target, target.c[remote.name], target.c.id, rel.mapper.class_)
     # An association object: the member is the one it refers to on its other side.
     [other] = [
         r
@@ -78,7 +79,7 @@ def _link(attr: InstrumentedAttribute[Any], *, alias: bool = True) -> _Link:
     ]
     [(member, _)] = other.local_remote_pairs
     table = target.alias("link") if alias else target
-    return _Link(table, table.c[remote.name], table.c[member.name], other.mapper.class_)
+    return Link(table, table.c[remote.name], table.c[member.name], other.mapper.class_)
 
 
 def derive_list(
@@ -93,7 +94,7 @@ def derive_list(
     if isinstance(path[0], type):  # every row of a model
         node = node_spec(path[0])
         return ListSpec(name, node, _order(node, order, {}, descending), node.table)
-    link = _link(path[0])
+    link = link_of(path[0])
     edges = {key: link.table.c[column.key] for key, column in edge.items()}
     if len(path) == 2:  # the nodes the second relationship reaches from each member
         [(_, remote)] = _relationship(path[1]).local_remote_pairs
@@ -126,7 +127,7 @@ def _order(
     )
 
 
-def _indexed(link: _Link, node: NodeSpec, keys: Sequence[SortKey]) -> IndexedLink | None:
+def _indexed(link: Link, node: NodeSpec, keys: Sequence[SortKey]) -> IndexedLink | None:
     """The link, when an index of its table starts with the parent key and then the order."""
     order: list[ColumnElement[Any]] = []
     for key in keys:
@@ -155,5 +156,5 @@ def derive_to_one(attr: InstrumentedAttribute[Any]) -> ToOne:
 
 
 def derive_membership(attr: InstrumentedAttribute[Any]) -> Membership:
-    link = _link(attr, alias=False)
+    link = link_of(attr, alias=False)
     return Membership(link.parent, link.member, node_spec(link.model).type_name)

@@ -20,7 +20,7 @@ from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Integer, String, TypeDecorator, TypeEngine
 
-__all__ = ["Among", "InList", "TextList", "fold", "position"]
+__all__ = ["Among", "InList", "IntList", "TextList", "fold", "position"]
 
 
 class fold(GenericFunction[str]):  # noqa: N801 - SQL function names are lower case
@@ -93,25 +93,36 @@ def _among_default(element: Among, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(exists(correlated.correlate(*element._from_objects)), **kw)
 
 
-class TextList(TypeDecorator[list[str]]):
-    """A list of strings bound as one parameter: a JSON array on SQLite, an array elsewhere."""
+class _Values(TypeDecorator[list[Any]]):
+    """A list of values bound as one parameter: a JSON array on SQLite, an array elsewhere."""
 
     impl = String
     cache_ok = True
+    item: TypeEngine[Any]
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String())
-        return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(ARRAY(self.item))
 
-    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
         return json.dumps(value)
 
 
+class TextList(_Values):
+    cache_ok = True
+    item = String()
+
+
+class IntList(_Values):
+    cache_ok = True
+    item = Integer()
+
+
 class InList(ColumnElement[bool]):
-    """Whether ``value`` is one of the strings bound to ``values`` (a ``TextList``).
+    """Whether ``value`` is one of the values bound to ``values`` (a ``TextList``, ``IntList``).
 
     One parameter however long the list, unlike an expanding ``IN``, so that
     the statement's text is the same for every list: SQLite reads it with
@@ -124,7 +135,7 @@ class InList(ColumnElement[bool]):
         ("values", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, value: ColumnElement[Any], values: BindParameter[list[str]]) -> None:
+    def __init__(self, value: ColumnElement[Any], values: BindParameter[list[Any]]) -> None:
         self.value = value
         self.values = values
 

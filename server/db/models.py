@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.db.orm import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 __all__ = [
+    "COUNTER",
     "Article",
     "Base",
     "Course",
@@ -41,11 +42,19 @@ __all__ = [
 ]
 
 
+def counted_by(column: str) -> dict[str, str]:
+    """A to-many relationship's ``info``: the parent's column holding its size."""
+    return {COUNTER: column}
+
+
 def counter() -> Mapped[int]:
     """A collection's size, kept by triggers in the transaction that changes it (see
     the migration ``f6b2d8c4a1e7``) and indexed with the id, as lists order by it."""
     return mapped_column(Integer, server_default="0")
 
+
+# The key of a to-many relationship's ``info`` naming its counter column.
+COUNTER = "counter"
 
 registrations = Table(
     "registrations",
@@ -78,7 +87,11 @@ class User(Base):
     article_count: Mapped[int] = counter()
 
     articles: Mapped[list[Article]] = relationship(
-        back_populates="author", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="author",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        info=counted_by("article_count"),
     )
     student: Mapped[Student | None] = relationship(back_populates="user", lazy="raise")
     followers: Mapped[list[Follow]] = relationship(
@@ -87,6 +100,7 @@ class User(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
         lazy="raise",
+        info=counted_by("follower_count"),
     )
     following: Mapped[list[Follow]] = relationship(
         foreign_keys="Follow.follower_id",
@@ -94,6 +108,7 @@ class User(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
         lazy="raise",
+        info=counted_by("following_count"),
     )
 
 
@@ -172,7 +187,11 @@ class Student(Base):
     course_count: Mapped[int] = counter()
 
     courses: Mapped[list[Course]] = relationship(
-        secondary=registrations, back_populates="students", passive_deletes=True, lazy="raise"
+        secondary=registrations,
+        back_populates="students",
+        passive_deletes=True,
+        lazy="raise",
+        info=counted_by("course_count"),
     )
     user: Mapped[User | None] = relationship(back_populates="student", lazy="raise")
 
@@ -196,7 +215,11 @@ class Course(Base):
     student_count: Mapped[int] = counter()
 
     students: Mapped[list[Student]] = relationship(
-        secondary=registrations, back_populates="courses", passive_deletes=True, lazy="raise"
+        secondary=registrations,
+        back_populates="courses",
+        passive_deletes=True,
+        lazy="raise",
+        info=counted_by("student_count"),
     )
     teacher: Mapped[Teacher | None] = relationship(back_populates="courses", lazy="raise")
 
@@ -215,7 +238,10 @@ class Teacher(Base):
     course_count: Mapped[int] = counter()
 
     courses: Mapped[list[Course]] = relationship(
-        back_populates="teacher", passive_deletes=True, lazy="raise"
+        back_populates="teacher",
+        passive_deletes=True,
+        lazy="raise",
+        info=counted_by("course_count"),
     )
 
 

@@ -1,24 +1,19 @@
 """The work budget (SPEC §3): a nested page costs the same over 100 children as over 10,000.
 
-Work is counted, never timed: on SQLite the virtual machine steps of the
-request (the progress handler of the very connection the app reads on), on
-PostgreSQL the rows every plan node produced, from ``EXPLAIN (ANALYZE)`` of
-each statement the request ran.
+Work is counted, never timed (``tests.engine.work``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.engine import Database
 from server.db.models import Article, Course, Follow, Student, User, registrations
+from tests.engine.work import Statements, work
 from tests.support import GraphQLClient, gid
 
 # What these tests promise holds whichever way a read is answered.
@@ -129,66 +124,6 @@ async def _parents(connection: AsyncConnection, query: str) -> tuple[str, str]:
     return gid(PARENT_TYPES[query], small), gid(PARENT_TYPES[query], large)
 
 
-class Statements:
-    """The statements the engine runs, with their parameters, control statements aside."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, Any]] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            self.seen.append((statement, parameters))
-
-
-@pytest.fixture
-def statements(engine_database: Database) -> Iterator[Statements]:
-    seen = Statements()
-    event.listen(engine_database.engine.sync_engine, "before_cursor_execute", seen)
-    yield seen
-    event.remove(engine_database.engine.sync_engine, "before_cursor_execute", seen)
-
-
-def _plan_rows(plan: dict[str, Any]) -> int:
-    own = int(plan["Actual Rows"] * plan["Actual Loops"])
-    return own + sum(_plan_rows(child) for child in plan.get("Plans", []))
-
-
-async def _work(
-    client: GraphQLClient,
-    connection: AsyncConnection,
-    statements: Statements,
-    query: str,
-    parent: str,
-) -> tuple[int, dict[str, Any]]:
-    """The request's work, and its data."""
-    if connection.dialect.name == "sqlite":
-        raw = (await connection.get_raw_connection()).driver_connection
-        assert raw is not None
-        steps = [0]
-
-        def step() -> int:
-            steps[0] += 1
-            return 0  # go on
-
-        await client.query(query, {"id": parent})  # prepared statements aside
-        await raw.set_progress_handler(step, 1)
-        try:
-            data = await client.query(query, {"id": parent})
-        finally:
-            await raw.set_progress_handler(None, 1)
-        return steps[0], data
-    statements.seen.clear()
-    data = await client.query(query, {"id": parent})
-    rows = 0
-    for statement, parameters in list(statements.seen):
-        explained = await connection.exec_driver_sql(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
-        )
-        [[root]] = explained.all()
-        rows += _plan_rows((json.loads(root) if isinstance(root, str) else root)[0]["Plan"])
-    return rows, data
-
-
 @pytest.mark.parametrize(
     "query",
     [COURSE_STUDENTS, FOLLOWERS, FOLLOWING, ARTICLES, STUDENT_COURSES],
@@ -204,8 +139,8 @@ async def test_a_nested_page_does_not_grow_with_the_collection(
 ) -> None:
     small, large = await _parents(connection, query)
     document = query.replace("PAGE", page)
-    small_work, small_data = await _work(client, connection, statements, document, small)
-    large_work, large_data = await _work(client, connection, statements, document, large)
+    small_work, small_data = await work(client, connection, statements, document, {"id": small})
+    large_work, large_data = await work(client, connection, statements, document, {"id": large})
     assert small_work == large_work
     # And the pages are the right ones: the first (or last) ten of each.
     for data in (small_data, large_data):
