@@ -10,6 +10,7 @@ under them. A ``ServiceError`` from any step becomes the payload's
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -43,6 +44,8 @@ __all__ = [
     "user_errors",
     "write",
 ]
+
+logger = logging.getLogger(__name__)
 
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
@@ -102,6 +105,7 @@ async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
                     raise DatabaseUnavailableError from error
                 if attempt == ATTEMPTS or not _retried(error) or context.cut_off:
                     raise
+                logger.info("Writing again (attempt %d): %s", attempt + 1, error.orig)
         await context.after_write()
         return result
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Follow, User, utcnow
 from server.live import outbox as events
 from server.services.errors import invalid, not_found
 from server.services.permissions import Actor
+from server.services.rows import lock_in_order
 
 __all__ = ["FollowChange", "follow", "unfollow"]
 
@@ -56,15 +56,7 @@ async def unfollow(session: AsyncSession, actor: Actor, *, user_id: int) -> Foll
 async def _pair(session: AsyncSession, actor: Actor, user_id: int, verb: str) -> tuple[User, User]:
     if user_id == actor.user_id:
         raise invalid(f"You cannot {verb} yourself.", ("user_id",))
-    # FOR NO KEY UPDATE, as ``rows.fetch`` locks a row it writes: PostgreSQL
-    # takes the locks in the order the rows come, which ORDER BY fixes.
-    pair = (
-        select(User)
-        .where(User.id.in_((actor.user_id, user_id)))
-        .order_by(User.id)
-        .with_for_update(key_share=True)
-    )
-    found = {user.id: user for user in await session.scalars(pair)}
+    found = await lock_in_order(session, User, (actor.user_id, user_id))
     if actor.user_id not in found:
         raise not_found("user", None)
     if user_id not in found:
