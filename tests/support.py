@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.engine.ids import encode_id
 from server.config import Settings
+from server.db import counters
 from server.db.engine import Database
 from server.http.app import create_app
 from server.seeding.dataset import Sizes
@@ -118,6 +119,11 @@ class App:
     async def count(self, stmt: Any) -> int:
         async with self.database.engine.connect() as connection:
             return int(await connection.scalar(stmt))
+
+    async def drifts(self) -> list[counters.Drift]:
+        """The kept columns (counters, copied names) that differ from their true values."""
+        async with self.database.engine.connect() as connection:
+            return await counters.drifts(connection)
 
     async def all(self, query: str, variables: list[dict[str, Any]], **headers: str) -> list[Any]:
         """Send every request at once; each must answer without a GraphQL error."""

@@ -10,6 +10,7 @@ under them. A ``ServiceError`` from any step becomes the payload's
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -44,9 +45,16 @@ __all__ = [
     "write",
 ]
 
+logger = logging.getLogger(__name__)
+
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 P = TypeVar("P")
+
+ATTEMPTS = 3
+"""How many times a write runs when PostgreSQL picks it to end a deadlock (or a conflict)."""
+# deadlock_detected, serialization_failure: the database rolled the whole transaction back.
+_RETRIED = frozenset({"40P01", "40001"})
 
 
 async def signed_in(info: Info) -> Actor:
@@ -71,7 +79,11 @@ async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in a write transaction of its own: all of it is committed, or nothing.
 
     A request cut off by its time budget while ``work`` runs does not wait
-    for it; it then ends in the background and rolls back.
+    for it; it then ends in the background and rolls back. A transaction
+    PostgreSQL ends to break a deadlock runs again from the start (up to
+    ``ATTEMPTS`` times in all): a cascaded delete updates the counters of
+    rows in an order no service chooses, so a rival may lock them the other
+    way round.
     """
     context = info.context
 
@@ -80,20 +92,28 @@ async def write(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         # holding one connection while it waits for another could starve the
         # pool when many write at once.
         await context.release_session()
-        try:
-            async with context.database.transaction() as session:
-                result = await work(session)
-                if context.cut_off:
-                    raise asyncio.CancelledError("cut off before its commit")
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            # The database rolls back a transaction whose connection is gone.
-            raise DatabaseUnavailableError from error
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with context.database.transaction() as session:
+                    result = await work(session)
+                    if context.cut_off:
+                        raise asyncio.CancelledError("cut off before its commit")
+                break
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    # The database rolls back a transaction whose connection is gone.
+                    raise DatabaseUnavailableError from error
+                if attempt == ATTEMPTS or not _retried(error) or context.cut_off:
+                    raise
+                logger.info("Writing again (attempt %d): %s", attempt + 1, error.orig)
         await context.after_write()
         return result
 
     return await context.exclusive(transaction)
+
+
+def _retried(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in _RETRIED
 
 
 async def read(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

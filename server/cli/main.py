@@ -1,4 +1,4 @@
-"""The ``campus`` command: serve, migrate, seed, create an admin, export the schema, documents."""
+"""The ``campus`` command: serve, migrate, seed, check, create an admin, the schema, documents."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from server.cli.support import load_settings as _settings
 from server.cli.support import require_schema as _require_schema
 from server.cli.support import run as _run
 from server.config import Settings, SettingsError
-from server.db import migrate
+from server.db import counters, migrate
 from server.db.engine import Database
 from server.observability.logs import logging_config
 from server.security.auth import Passwords
@@ -123,6 +123,54 @@ def seed_command(
     click.echo(
         f"Loaded {_summary(loaded)} into {_display_url(settings)} in {loaded.seconds:.1f} s."
     )
+
+
+@main.command("check")
+@click.option(
+    "--repair", is_flag=True, help="Set every kept column that differs to its true value."
+)
+def check_command(repair: bool) -> None:
+    """Compare every counter and copied name the triggers keep with its true value.
+
+    Exits non-zero when one differs, unless --repair set it right (all in one
+    transaction).
+    """
+
+    async def work(database: Database) -> tuple[list[counters.Drift], int]:
+        await _require_schema(database)
+        async with database.transaction() as session:
+            connection = await session.connection()
+            drifts = await counters.drifts(connection)
+            fixed = sum((await counters.repair(connection)).values()) if repair else 0
+        return drifts, fixed
+
+    settings = _settings()
+    drifts, fixed = _run(settings, work)
+    where = _display_url(settings)
+    if not drifts:
+        click.echo(
+            f"All {len(counters.KEPT)} kept columns of {where} agree with their true values."
+        )
+        return
+    for drift in drifts[:_SHOWN]:
+        click.echo(
+            f"{drift.table}.{drift.column} of id {drift.row_id}:"
+            f" stored {drift.stored!r}, true {drift.true!r}"
+        )
+    if len(drifts) > _SHOWN:
+        click.echo(f"... and {len(drifts) - _SHOWN:,} more.")
+    columns = sorted({f"{drift.table}.{drift.column}" for drift in drifts})
+    if repair:
+        click.echo(f"Repaired {fixed:,} rows of {where} ({', '.join(columns)}).")
+        return
+    raise click.ClickException(
+        f"{len(drifts):,} rows of {where} differ from their true values in"
+        f" {', '.join(columns)}: `campus check --repair` sets them right"
+    )
+
+
+_SHOWN = 50
+"""The most differences ``campus check`` lists one by one."""
 
 
 @main.command()

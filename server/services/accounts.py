@@ -20,7 +20,7 @@ from server.live import outbox as events
 from server.services.checks import KEEP, Checks, Keep, normalize_username
 from server.services.errors import conflict, invalid
 from server.services.permissions import Actor, require_owner
-from server.services.rows import fetch, fetch_for_delete, flush_unique
+from server.services.rows import fetch, fetch_for_delete, flush_unique, lock_in_order
 
 __all__ = [
     "NewAccount",
@@ -159,16 +159,30 @@ async def delete_user(session: AsyncSession, actor: Actor, user_id: int) -> None
     await session.execute(
         select(Student.id).where(Student.user_id == user_id).with_for_update(key_share=True)
     )
+    # The cascade updates the counters of everyone the user follows or is
+    # followed by: their rows are locked with the user's, in id order, as a
+    # follow locks its pair, so that the two queue instead of deadlocking.
+    linked = {pk for pair in await _follows(session, user_id) for pk in pair} - {user_id}
+    await lock_in_order(session, User, sorted(pk for pk in linked if pk < user_id))
     user = await fetch_for_delete(
         session, User, user_id, ("id",), options=[selectinload(User.student)]
     )
     require_owner(actor, user.id, "account")
+    await lock_in_order(session, User, sorted(pk for pk in linked if pk > user_id))
+    # With the user's row locked no follow of it comes or goes any more; one that
+    # did before is locked now (out of order: ``write`` runs again on a deadlock).
+    pairs = await _follows(session, user_id)
+    await lock_in_order(session, User, sorted({pk for pair in pairs for pk in pair} - linked))
+    await session.delete(user)
+    await session.flush()
+    await events.follows_changed(session, events.REMOVED, pairs, utcnow())
+
+
+async def _follows(session: AsyncSession, user_id: int) -> list[tuple[int, int]]:
+    """(follower, followed) of every follow to or from the user."""
     follows = await session.execute(
         select(Follow.follower_id, Follow.followed_id)
         .where(or_(Follow.follower_id == user_id, Follow.followed_id == user_id))
         .order_by(Follow.follower_id, Follow.followed_id)
     )
-    pairs = [(follower, followed) for follower, followed in follows]
-    await session.delete(user)
-    await session.flush()
-    await events.follows_changed(session, events.REMOVED, pairs, utcnow())
+    return [(follower, followed) for follower, followed in follows]

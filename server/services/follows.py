@@ -1,8 +1,10 @@
 """Who follows whom: the ``Follow`` association object, created and deleted.
 
-The follower's row is locked first, so one user's follow and unfollow calls
-run one after the other: a repeated follow finds the first one's row and
-keeps its timestamp instead of failing on the primary key.
+Both users' rows are locked first, in id order: one user's follow and
+unfollow calls run one after the other (a repeated follow finds the first
+one's row and keeps its timestamp instead of failing on the primary key), and
+A following B while B follows A queue up instead of deadlocking on the
+counters the triggers update in both rows.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Follow, User, utcnow
 from server.live import outbox as events
-from server.services.errors import invalid
+from server.services.errors import invalid, not_found
 from server.services.permissions import Actor
-from server.services.rows import fetch
+from server.services.rows import lock_in_order
 
 __all__ = ["FollowChange", "follow", "unfollow"]
 
@@ -54,6 +56,9 @@ async def unfollow(session: AsyncSession, actor: Actor, *, user_id: int) -> Foll
 async def _pair(session: AsyncSession, actor: Actor, user_id: int, verb: str) -> tuple[User, User]:
     if user_id == actor.user_id:
         raise invalid(f"You cannot {verb} yourself.", ("user_id",))
-    follower = await fetch(session, User, actor.user_id, None, lock=True)
-    followed = await fetch(session, User, user_id, ("user_id",), referenced=True)
-    return follower, followed
+    found = await lock_in_order(session, User, (actor.user_id, user_id))
+    if actor.user_id not in found:
+        raise not_found("user", None)
+    if user_id not in found:
+        raise not_found("user", ("user_id",))
+    return found[actor.user_id], found[user_id]

@@ -7,9 +7,11 @@ commit on its own connection, as in production.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from server.db.models import Course, Follow, Student, User, registrations
 from tests.people import add_user, bearer
@@ -48,6 +50,7 @@ async def test_twenty_identical_enrollments_leave_one_registration(app: App) -> 
     assert all(p["userErrors"] == [] for p in payloads)
     assert all(p["student"]["courses"]["totalCount"] == 1 for p in payloads)
     assert await app.count(select(func.count()).select_from(registrations)) == 1
+    assert await app.drifts() == []
 
 
 async def test_twenty_enrollments_in_different_courses_lose_none(app: App) -> None:
@@ -63,6 +66,7 @@ async def test_twenty_enrollments_in_different_courses_lose_none(app: App) -> No
     totals = sorted(r["enrollStudent"]["student"]["courses"]["totalCount"] for r in results)
     assert totals[-1] == 20
     assert await app.count(select(func.count()).select_from(registrations)) == 20
+    assert await app.drifts() == []
 
 
 async def test_fifty_users_following_one_at_once_make_fifty_follows(app: App) -> None:
@@ -83,6 +87,7 @@ async def test_fifty_users_following_one_at_once_make_fifty_follows(app: App) ->
     )
     count = select(func.count()).select_from(Follow).where(Follow.followed_id == target)
     assert await app.count(count) == 50
+    assert await app.drifts() == []
 
 
 async def test_users_following_each_other_at_once_never_deadlock(app: App) -> None:
@@ -101,6 +106,7 @@ async def test_users_following_each_other_at_once_never_deadlock(app: App) -> No
 
     assert all(r["follow"]["changed"] and r["follow"]["userErrors"] == [] for r in results)
     assert await app.count(select(func.count()).select_from(Follow)) == 8 * 7
+    assert await app.drifts() == []
 
 
 async def test_one_user_following_twenty_times_at_once_follows_once(app: App) -> None:
@@ -114,6 +120,7 @@ async def test_one_user_following_twenty_times_at_once_follows_once(app: App) ->
 
     assert Counter(r["follow"]["changed"] for r in results) == {True: 1, False: 19}
     assert await app.count(select(func.count()).select_from(Follow)) == 1
+    assert await app.drifts() == []
 
 
 async def test_rival_sign_ups_of_one_username_give_one_account(app: App) -> None:
@@ -129,6 +136,7 @@ async def test_rival_sign_ups_of_one_username_give_one_account(app: App) -> None
     )
     assert outcomes == {"ok": 1, "CONFLICT": 9}
     assert await app.count(select(func.count()).select_from(User)) == 1
+    assert await app.drifts() == []
 
 
 async def test_rival_course_codes_give_one_course(app: App) -> None:
@@ -146,6 +154,7 @@ async def test_rival_course_codes_give_one_course(app: App) -> None:
     )
     assert outcomes == {"ok": 1, "CONFLICT": 9}
     assert await app.count(select(func.count()).select_from(Course)) == 1
+    assert await app.drifts() == []
 
 
 async def test_twenty_identical_withdrawals_remove_one_registration(app: App) -> None:
@@ -159,6 +168,7 @@ async def test_twenty_identical_withdrawals_remove_one_registration(app: App) ->
 
     assert Counter(r["withdrawStudent"]["changed"] for r in results) == {True: 1, False: 19}
     assert await app.count(select(func.count()).select_from(registrations)) == 0
+    assert await app.drifts() == []
 
 
 async def test_rival_replacements_leave_exactly_one_of_them(app: App) -> None:
@@ -180,6 +190,7 @@ async def test_rival_replacements_leave_exactly_one_of_them(app: App) -> None:
     assert all(r["setStudentCourses"]["userErrors"] == [] for r in results)
     async with app.database.engine.connect() as connection:
         assert await registered(connection, student) in [sorted(s) for s in sets]
+    assert await app.drifts() == []
 
 
 async def test_rival_links_to_one_user_give_one_link(app: App) -> None:
@@ -205,6 +216,7 @@ async def test_rival_links_to_one_user_give_one_link(app: App) -> None:
     assert outcomes == {"ok": 1, "CONFLICT": 9}
     linked = select(func.count()).select_from(Student).where(Student.user_id == user)
     assert await app.count(linked) == 1
+    assert await app.drifts() == []
 
 
 async def test_rival_teacher_assignments_leave_one_teacher(app: App) -> None:
@@ -227,6 +239,7 @@ async def test_rival_teacher_assignments_leave_one_teacher(app: App) -> None:
     teacher = select(Course.teacher_id).where(Course.id == course)
     async with app.database.engine.connect() as connection:
         assert await connection.scalar(teacher) in teachers
+    assert await app.drifts() == []
 
 
 async def test_twenty_identical_unfollows_delete_one_follow(app: App) -> None:
@@ -241,3 +254,48 @@ async def test_twenty_identical_unfollows_delete_one_follow(app: App) -> None:
 
     assert Counter(r["unfollow"]["changed"] for r in results) == {True: 1, False: 19}
     assert await app.count(select(func.count()).select_from(Follow)) == 0
+    assert await app.drifts() == []
+
+
+@pytest.mark.postgres_only
+async def test_a_write_picked_to_end_a_deadlock_runs_again(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rival holds B and then wants A while the follow holds A and waits for B."""
+    if app.database.is_sqlite:
+        pytest.skip("SQLite serialises every writer: there is no deadlock to end")
+    async with app.database.engine.begin() as connection:
+        a = await add_user(connection, "first")
+        b = await add_user(connection, "second")
+    caplog.set_level(logging.INFO, logger="schema.common.writing")
+
+    async with app.database.engine.connect() as rival:
+        await rival.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": b})
+        following = asyncio.create_task(
+            app.client.query(FOLLOW, {"userId": gid("User", b)}, **bearer(app.settings, a))
+        )
+        await _until_one_waits_for_a_lock(app)
+        # Waits for A's row; PostgreSQL ends the follow, which waited first, a second later.
+        await rival.execute(text("UPDATE users SET display_name = 'A' WHERE id = :id"), {"id": a})
+        await rival.rollback()
+        result = await following
+
+    assert result["follow"]["changed"] is True
+    assert result["follow"]["userErrors"] == []
+    assert [r.getMessage() for r in caplog.records if r.name == "schema.common.writing"] == [
+        "Writing again (attempt 2): deadlock detected"
+    ]
+    assert await app.count(select(func.count()).select_from(Follow)) == 1
+    assert await app.drifts() == []
+
+
+async def _until_one_waits_for_a_lock(app: App) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(200):
+        if await app.count(waiting):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the follow never waited for the rival's lock")

@@ -55,3 +55,4 @@ async def test_relinking_races_deleting_the_user_without_errors(app: App) -> Non
             assert left is None
             assert await connection.scalar(select(User.id).where(User.id == user)) is None
     assert outcomes.total() == ROUNDS
+    assert await app.drifts() == []

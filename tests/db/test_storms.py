@@ -30,11 +30,14 @@ WITHDRAW = ENROLL.replace("enrollStudent", "withdrawStudent")
 FOLLOW = """mutation($userId: ID!) {
   follow(input: {userId: $userId}) { changed userErrors { code } } }"""
 UNFOLLOW = FOLLOW.replace("follow(", "unfollow(")
+DELETE_USER = """mutation($input: DeleteInput!) {
+  deleteUser(input: $input) { deletedId userErrors { code } } }"""
 WRITE = """mutation($title: String!) {
   createArticle(input: {title: $title, body: "b"}) { article { title } userErrors { code } } }"""
 
 ROUNDS, CLIENTS = 20, 20
 USERS, STUDENTS, COURSES = 10, 10, 10
+MUTUAL = 12
 # Writers take turns for the lock, so the last of 400 waits for all the others;
 # what these tests check is the rows they leave, not how fast a busy machine is.
 STORM_BUDGET_SECONDS = 120.0
@@ -108,6 +111,7 @@ async def test_twenty_rounds_of_twenty_clients_adding_one_link_make_one_row_each
             assert Counter(p["changed"] for p in payloads) == {True: 1, False: CLIENTS - 1}
             assert len(await _rows(app, rows)) == 1
     assert most[0] >= 10
+    assert await app.drifts() == []
 
 
 async def test_four_hundred_mixed_writes_at_once_leave_exactly_the_expected_rows(
@@ -170,3 +174,82 @@ async def test_four_hundred_mixed_writes_at_once_leave_exactly_the_expected_rows
     titles = await _rows(app, select(Article.title))
     assert titles == {(f"T{i:02}",) for i in range(50)}
     assert most[0] >= 10
+    assert await app.drifts() == []
+
+
+async def test_users_following_and_unfollowing_each_other_at_once_keep_exact_counts(
+    app: App,
+) -> None:
+    """A follows B while B follows A, for every pair both ways: the counters of both rows."""
+    rng = random.Random(3)
+    async with app.database.engine.begin() as connection:
+        users = [await add_user(connection, f"peer_{i:02}") for i in range(MUTUAL)]
+        pairs = [(a, b) for a in users for b in users if a != b]
+        before = set(rng.sample(pairs, len(pairs) // 2))
+        await connection.execute(
+            insert(Follow),
+            [{"follower_id": a, "followed_id": b, "created_at": utcnow()} for a, b in before],
+        )
+
+    # Each pair flips: unfollowed if it was followed, followed if not; each request twice.
+    requests = [
+        (a, b, UNFOLLOW if (a, b) in before else FOLLOW) for a, b in pairs for _ in range(2)
+    ]
+    rng.shuffle(requests)
+    with busiest(app) as most:
+        answers = await asyncio.gather(
+            *(
+                app.client.query(document, {"userId": gid("User", b)}, **bearer(app.settings, a))
+                for a, b, document in requests
+            )
+        )
+
+    payloads = [next(iter(answer.values())) for answer in answers]
+    assert all(p["userErrors"] == [] for p in payloads)
+    assert sum(p["changed"] for p in payloads) == len(pairs)
+    after = await _rows(app, select(Follow.follower_id, Follow.followed_id))
+    assert after == set(pairs) - before
+    assert await app.drifts() == []
+    assert most[0] >= 10
+
+
+async def test_deleting_users_while_others_follow_them_keeps_exact_counts(app: App) -> None:
+    """Cascaded deletes update the counters of many rows, in an order no service chooses."""
+    rng = random.Random(5)
+    async with app.database.engine.begin() as connection:
+        admin = bearer(app.settings, await add_user(connection, "admin", is_admin=True))
+        fans = [await add_user(connection, f"fan_{i:02}") for i in range(MUTUAL)]
+        stars = [await add_user(connection, f"star_{i:02}") for i in range(MUTUAL // 3)]
+        # Every star follows every fan: deleting a star updates every fan's row.
+        await connection.execute(
+            insert(Follow),
+            [
+                {"follower_id": star, "followed_id": fan, "created_at": utcnow()}
+                for star in stars
+                for fan in fans
+            ],
+        )
+
+    # Fans follow each other (twice) and follow and unfollow the stars, who go.
+    plan = [(a, b, (FOLLOW, FOLLOW)) for a in fans for b in fans if a != b]
+    plan += [(a, b, (FOLLOW, UNFOLLOW)) for a in fans for b in stars]
+    requests: list[Awaitable[Any]] = [
+        app.client.query(document, {"userId": gid("User", b)}, **bearer(app.settings, a))
+        for a, b, documents in plan
+        for document in documents
+    ]
+    deletes = [
+        app.client.query(DELETE_USER, {"input": {"id": gid("User", star)}}, **admin)
+        for star in stars
+    ]
+    requests += deletes
+    rng.shuffle(requests)
+    answers = await asyncio.gather(*requests)
+
+    payloads = [next(iter(answer.values())) for answer in answers]
+    # A follow of a star already deleted finds no such user; nothing else goes wrong.
+    assert {e["code"] for p in payloads for e in p["userErrors"]} <= {"NOT_FOUND"}
+    assert sum(p.get("deletedId") is not None for p in payloads) == len(stars)
+    follows = await _rows(app, select(Follow.follower_id, Follow.followed_id))
+    assert follows == {(a, b) for a in fans for b in fans if a != b}
+    assert await app.drifts() == []
