@@ -24,7 +24,7 @@ from bench.servers import BenchError
 from server.seeding.dataset import Sizes
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-WORKLOADS = ("Q1", "Q2", "Q3", "Q4", "W")
+WORKLOADS = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "W")
 
 
 def _scaled(scale: float) -> Sizes:
@@ -43,7 +43,7 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--warmup", type=click.FloatRange(0.1), default=1.0, help="Warm-up seconds.")
 @click.option("--concurrency", default="1,8,32", help="Concurrent clients per level.")
 @click.option("--backends", default="sqlite,postgresql", help="sqlite and/or postgresql.")
-@click.option("--workloads", default=",".join(WORKLOADS), help="Which of Q1-Q4 and W.")
+@click.option("--workloads", default=",".join(WORKLOADS), help="Which of Q1-Q6 and W.")
 @click.option(
     "--pg-workers", type=click.IntRange(1), default=2, help="Processes per server on PostgreSQL."
 )

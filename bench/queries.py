@@ -1,4 +1,4 @@
-"""The canonical read queries: Q1-Q4, as GraphQL documents and floor calls.
+"""The canonical read queries: Q1-Q6, as GraphQL documents and floor calls.
 
 The campus server and the naive baseline get the same document and variables;
 the floor gets the variables alone at its own path. All three must answer
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Q1", "Q2", "Q3", "Q4", "ReadQuery"]
+__all__ = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q6_AT_LEAST", "ReadQuery"]
 
 
 @dataclass(frozen=True)
@@ -176,4 +176,67 @@ query Q4($code: String!) {
   }
 }
 """,
+)
+
+Q5 = ReadQuery(
+    "Q5",
+    "20 users by follower count after a keyset cursor",
+    """
+query Q5($after: String) {
+  users(first: 20, after: $after, orderBy: [{ field: FOLLOWER_COUNT, direction: DESC }]) {
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id username displayName } }
+  }
+}
+""",
+    "/q5",
+    # Campus breaks ties by the id in the order's direction; PostGraphile is told to.
+    """
+query Q5($after: Cursor) {
+  users: allUsers(first: 20, after: $after, orderBy: [FOLLOWER_COUNT_DESC, PRIMARY_KEY_DESC]) {
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id: rowId username displayName } }
+  }
+}
+""",
+)
+
+# Q6's nested students take at least this many courses: about one in four of a
+# course's students on the SPEC data set (each takes 5 courses on average), so
+# the filter drops most rows and still fills the pages of 10.
+Q6_AT_LEAST = 8
+
+Q6 = ReadQuery(
+    "Q6",
+    f"20 courses by student count -> 10 students taking {Q6_AT_LEAST}+ courses",
+    """
+query Q6($atLeast: Int!) {
+  courses(first: 20, orderBy: [{ field: STUDENT_COUNT, direction: DESC }]) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id code title
+      students(first: 10, filter: { courses: { count: { gte: $atLeast } } }) {
+        nodes { id name }
+      }
+    }
+  }
+}
+""",
+    "/q6",
+    """
+query Q6($atLeast: Int!) {
+  courses: allCourses(first: 20, orderBy: [STUDENT_COUNT_DESC, PRIMARY_KEY_DESC]) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id: rowId code title
+      students: studentsByRegistrationCourseIdAndStudentId(
+        first: 10
+        orderBy: PRIMARY_KEY_ASC
+        filter: { courseCount: { greaterThanOrEqualTo: $atLeast } }
+      ) { nodes { id: rowId name } }
+    }
+  }
+}
+""",
+    {"atLeast": Q6_AT_LEAST},
 )

@@ -20,7 +20,7 @@ from bench.postgraphile import setup
 from bench.servers import HOST, ServerSpec, serve
 from bench.session import Session
 from bench.skew import add_skew
-from bench.workload import read_queries, skewed_queries
+from bench.workload import Deep, read_queries, skewed_queries
 from server.seeding.dataset import Sizes
 
 __all__ = ["run_backend"]
@@ -37,7 +37,6 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
     skew = await add_skew(backend.url) if config.skewed else None
     targets = await find_targets(backend.url, config.sizes)
     result.targets = {**vars(targets), **(vars(skew) if skew else {})}
-    offset = min(5_000, config.sizes.students // 2 // 100 * 100)
     server_env = {**env, "DATABASE_URL": backend.url}
     session = Session(backend, config, env, targets)
     started = time.perf_counter()
@@ -54,8 +53,8 @@ async def run_backend(backend: Backend, config: Config, env: dict[str, str]) -> 
         with serve(spec, config.out / "logs" / f"{backend.name}-{kind}.log") as server:
             result.transport_p50_ms[kind] = await _transport(server.port, config)
             if kind == "campus":
-                deep = await _deep_cursor(server.port, offset)
-                session.reads = read_queries(targets, deep, offset) + skewed_queries(skew)
+                students, users = await _deep_pages(server.port, config)
+                session.reads = read_queries(targets, students, users) + skewed_queries(skew)
             for query in session.reads:
                 if query.name.split()[0] in config.workloads:
                     result.measurements.append(await session.read(server, kind, query))
@@ -97,17 +96,40 @@ def _skipped(kind: str, session: Session, why: str) -> list[Measurement]:
     return found
 
 
-async def _deep_cursor(port: int, offset: int) -> str | None:
-    """The cursor after the first ``offset`` students, reached by paging as a client would."""
-    document = (
-        "query($after: String) { students(first: 100, after: $after) { pageInfo { endCursor } } }"
+# Pages of 100 through each deep query's list, in its order.
+_STUDENT_PAGES = (
+    "query($after: String) { students(first: 100, after: $after) { pageInfo { endCursor } } }"
+)
+_USER_PAGES = """query($after: String) {
+  users(first: 100, after: $after, orderBy: [{ field: FOLLOWER_COUNT, direction: DESC }]) {
+    pageInfo { endCursor }
+  }
+}"""
+
+
+async def _deep_pages(port: int, config: Config) -> tuple[Deep, Deep]:
+    """Q3's and Q5's deep cursors: half way down their lists, 5,000 rows at most.
+
+    Q5's stays clear of the write mix's users (signed up by the benchmark, no
+    follower but one another: 7 at most), who sort after every user with more
+    followers than that: half the seeded users have about 10.
+    """
+    students = min(5_000, config.sizes.students // 2 // 100 * 100)
+    users = min(5_000, config.sizes.users // 2 // 100 * 100)
+    return (
+        Deep(await _deep_cursor(port, _STUDENT_PAGES, "students", students), students),
+        Deep(await _deep_cursor(port, _USER_PAGES, "users", users), users),
     )
+
+
+async def _deep_cursor(port: int, document: str, field: str, offset: int) -> str | None:
+    """The cursor after the first ``offset`` rows, reached by paging as a client would."""
     connection = HttpConnection(HOST, port)
     cursor: str | None = None
     try:
         for _ in range(offset // 100):
             answer = await graphql(connection, port, document, {"after": cursor})
-            cursor = answer["data"]["students"]["pageInfo"]["endCursor"]
+            cursor = answer["data"][field]["pageInfo"]["endCursor"]
     finally:
         await connection.close()
     return cursor

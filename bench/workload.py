@@ -8,6 +8,7 @@ variants); PostGraphile its own document and variables at ``/graphql``.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Any
 
 from bench import writes
@@ -15,11 +16,12 @@ from bench.accounts import Accounts
 from bench.cursors import encode_cursor
 from bench.database import Targets
 from bench.httpclient import json_request
-from bench.queries import Q1, Q2, Q3, Q4, ReadQuery
+from bench.queries import Q1, Q2, Q3, Q4, Q5, Q6, ReadQuery
 from bench.servers import HOST
 from bench.skew import Skew
 
 __all__ = [
+    "Deep",
     "floor_request",
     "postgraphile_request",
     "read_queries",
@@ -29,13 +31,30 @@ __all__ = [
 ]
 
 
-def read_queries(targets: Targets, deep_cursor: str | None, offset: int) -> list[ReadQuery]:
+@dataclass(frozen=True)
+class Deep:
+    """A deep page's cursor, reached by paging from the start: after the first ``offset`` rows."""
+
+    cursor: str | None
+    offset: int
+
+
+def read_queries(targets: Targets, students: Deep, users: Deep) -> list[ReadQuery]:
     return [
         Q1,
         Q2.with_variables("Q2", Q2.title, user=_gid("User", targets.q2_user)),
         Q3.with_variables("Q3 first", "20 students, first page", after=None),
-        Q3.with_variables("Q3 deep", f"20 students after the first {offset:,}", after=deep_cursor),
+        Q3.with_variables(
+            "Q3 deep", f"20 students after the first {students.offset:,}", after=students.cursor
+        ),
         Q4.with_variables("Q4", Q4.title, code=targets.q4_code),
+        Q5.with_variables("Q5 first", "20 most-followed users, first page", after=None),
+        Q5.with_variables(
+            "Q5 deep",
+            f"20 users by follower count after the first {users.offset:,}",
+            after=users.cursor,
+        ),
+        Q6,
     ]
 
 

@@ -6,16 +6,18 @@ server passes the statement's one value through as the answer's bytes.
 Each top-level page reads one row more than it shows, for ``hasNextPage``.
 
 Parameters: ``:after`` (a student id; the ``*_after`` forms), ``:id`` (Q2's
-user), ``:code`` and ``:needle`` (Q4).
+user), ``:code`` and ``:needle`` (Q4), ``:after_count`` and ``:after_id``
+(Q5's cursor), ``:at_least`` (Q6).
 """
 
 from __future__ import annotations
 
+from bench.cursors import COURSES_BY_STUDENTS, STUDENTS_BY_ID, USERS_BY_FOLLOWERS
 from bench.floor.jsonsql import JsonSql, SqliteJson, json_sql
 
 __all__ = ["json_statements"]
 
-STUDENTS_ORDER = ("Query.students", "id:asc")
+STUDENTS_ORDER = STUDENTS_BY_ID
 
 
 def _student_cursor(j: JsonSql, id_expr: str) -> str:
@@ -197,8 +199,81 @@ def q4(j: JsonSql, contains: str) -> str:
     )
 
 
+def _count_cursor(j: JsonSql, row: str, counter: str, order: tuple[str, str]) -> str:
+    """The cursor of ``row`` in an order by ``counter`` then id (both descending)."""
+    return j.cursor(f"'[' || {row}.{counter} || ',' || {row}.id || ']'", *order)
+
+
+def _last_cursor(j: JsonSql, shown: str, counter: str, order: tuple[str, str]) -> str:
+    """The cursor of the last row ``shown`` lists; null when it lists none."""
+    values = (
+        f"(SELECT '[' || {counter} || ',' || id || ']' FROM ({shown}) AS shown"
+        f" ORDER BY {counter}, id LIMIT 1)"
+    )
+    return j.cursor(values, *order)
+
+
+def q5(j: JsonSql, after: bool) -> str:
+    """20 users by follower count (ties by id, the same way), after a cursor."""
+    order = "follower_count DESC, id DESC"
+    where = " WHERE (follower_count, id) < (:after_count, :after_id)" if after else ""
+    page = (
+        f"SELECT id, username, display_name, follower_count FROM users{where}"
+        f" ORDER BY {order} LIMIT 21"
+    )
+    edge = j.obj(
+        ("cursor", _count_cursor(j, "u", "follower_count", USERS_BY_FOLLOWERS)),
+        (
+            "node",
+            j.obj(
+                ("id", j.gid("User", "u.id")),
+                ("username", j.text("u.username")),
+                ("displayName", j.text("u.display_name")),
+            ),
+        ),
+    )
+    shown = f"SELECT * FROM page ORDER BY {order} LIMIT 20"
+    edges = j.array(edge, shown, "u", "u.follower_count DESC, u.id DESC")
+    page_info = j.obj(
+        ("hasNextPage", j.boolean("(SELECT count(*) FROM page) > 20")),
+        ("hasPreviousPage", j.boolean("1 = 1" if after else "1 = 0")),
+        ("endCursor", _last_cursor(j, shown, "follower_count", USERS_BY_FOLLOWERS)),
+    )
+    users = j.obj(("pageInfo", page_info), ("edges", j.nested(edges)))
+    return f"WITH page AS ({page}) SELECT {j.obj(('users', users))}"
+
+
+def q6(j: JsonSql) -> str:
+    """20 courses by student count, each with its first 10 students taking many courses."""
+    order = "student_count DESC, id DESC"
+    page = f"SELECT id, code, title, student_count FROM courses ORDER BY {order} LIMIT 21"
+    # The course's registrations in student order, each student's counter read as it goes.
+    busy = j.array(
+        j.obj(("id", j.gid("Student", "t.id")), ("name", j.text("t.name"))),
+        "SELECT x.id, x.name FROM registrations r JOIN students x ON x.id = r.student_id"
+        " WHERE r.course_id = c.id AND x.course_count >= :at_least"
+        " ORDER BY r.student_id LIMIT 10",
+        "t",
+        "t.id",
+    )
+    node = j.obj(
+        ("id", j.gid("Course", "c.id")),
+        ("code", j.text("c.code")),
+        ("title", j.text("c.title")),
+        ("students", j.obj(("nodes", j.nested(busy)))),
+    )
+    shown = f"SELECT * FROM page ORDER BY {order} LIMIT 20"
+    nodes = j.array(node, shown, "c", "c.student_count DESC, c.id DESC")
+    page_info = j.obj(
+        ("hasNextPage", j.boolean("(SELECT count(*) FROM page) > 20")),
+        ("endCursor", _last_cursor(j, shown, "student_count", COURSES_BY_STUDENTS)),
+    )
+    courses = j.obj(("pageInfo", page_info), ("nodes", j.nested(nodes)))
+    return f"WITH page AS ({page}) SELECT {j.obj(('courses', courses))}"
+
+
 def json_statements(sqlite: bool) -> dict[str, str]:
-    """The statements by name: q1, q1_after, q2, q3, q3_after, q4."""
+    """The statements by name: q1, q1_after, q2, q3, q3_after, q4, q5, q5_after, q6."""
     j = json_sql(sqlite)
     contains = "instr(campus_fold(s.name), :needle)" if sqlite else "strpos(lower(s.name), :needle)"
     return {
@@ -208,4 +283,7 @@ def json_statements(sqlite: bool) -> dict[str, str]:
         "q3": q3(j, after=False),
         "q3_after": q3(j, after=True),
         "q4": q4(j, contains),
+        "q5": q5(j, after=False),
+        "q5_after": q5(j, after=True),
+        "q6": q6(j),
     }

@@ -55,10 +55,21 @@ _STATEMENTS: dict[str, _Chooser] = {
     "q2": lambda args: ("q2", {"id": rows.user_pk(args["user"])}),
     "q3": _paged("q3"),
     "q4": lambda args: ("q4", {"code": args["code"], "needle": "an"}),
+    "q5": lambda args: (
+        ("q5", {}) if args.get("after") is None else ("q5_after", rows.users_after(args["after"]))
+    ),
+    "q6": lambda args: ("q6", {"at_least": args["atLeast"]}),
 }
 # The data when the statement finds no row: only Q2's user may be missing.
 _NOTHING = {"q2": b'{"node":null}'}
-_PLANS = {"q1": rows.q1, "q2": rows.q2, "q3": rows.q3, "q4": rows.q4}
+_PLANS = {
+    "q1": rows.q1,
+    "q2": rows.q2,
+    "q3": rows.q3,
+    "q4": rows.q4,
+    "q5": rows.q5,
+    "q6": rows.q6,
+}
 
 
 def _sql(cost: Cost) -> bytes:

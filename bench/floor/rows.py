@@ -15,9 +15,15 @@ from collections import defaultdict
 from collections.abc import Generator, Sequence
 from typing import Any
 
-from bench.cursors import decode_cursor, encode_cursor
+from bench.cursors import (
+    COURSES_BY_STUDENTS,
+    STUDENTS_BY_ID,
+    USERS_BY_FOLLOWERS,
+    decode_cursor,
+    encode_cursor,
+)
 
-__all__ = ["Json", "Plan", "gid", "q1", "q2", "q3", "q4", "user_pk"]
+__all__ = ["Json", "Plan", "gid", "q1", "q2", "q3", "q4", "q5", "q6", "user_pk", "users_after"]
 
 Json = dict[str, Any]
 Statement = tuple[str, dict[str, Any]]
@@ -55,13 +61,13 @@ def _ids(sqlite: bool, values: Sequence[int]) -> Any:
 
 
 def _students_cursor(pk: int) -> str:
-    return encode_cursor("Query.students", "id:asc", [pk])
+    return encode_cursor(*STUDENTS_BY_ID, [pk])
 
 
 def _students(after: str | None, n: int) -> Statement:
     if after is None:
         return "students", {"n": n}
-    [last] = decode_cursor(after, "Query.students", "id:asc")
+    [last] = decode_cursor(after, *STUDENTS_BY_ID)
     return "students_after", {"after": last, "n": n}
 
 
@@ -191,3 +197,62 @@ def q4(args: Json, sqlite: bool) -> Plan:
             ],
         }
     }
+
+
+def users_after(after: str) -> Json:
+    """The parameters of a page of users by follower count after ``after``."""
+    count, pk = decode_cursor(after, *USERS_BY_FOLLOWERS)
+    return {"after_count": count, "after_id": pk}
+
+
+def q5(args: Json, sqlite: bool) -> Plan:
+    after = args.get("after")
+    if after is None:
+        fetched = yield "users_by_followers", {"n": 21}
+    else:
+        fetched = yield "users_by_followers_after", {**users_after(after), "n": 21}
+    edges = [
+        {
+            "cursor": encode_cursor(*USERS_BY_FOLLOWERS, [u["follower_count"], u["id"]]),
+            "node": {
+                "id": gid("User", u["id"]),
+                "username": u["username"],
+                "displayName": u["display_name"],
+            },
+        }
+        for u in fetched[:20]
+    ]
+    page_info = {
+        "hasNextPage": len(fetched) > 20,
+        "hasPreviousPage": after is not None,
+        "endCursor": edges[-1]["cursor"] if edges else None,
+    }
+    return {"users": {"pageInfo": page_info, "edges": edges}}
+
+
+def q6(args: Json, sqlite: bool) -> Plan:
+    fetched = yield "courses_by_students", {"n": 21}
+    page = fetched[:20]
+    ids = _ids(sqlite, [c["id"] for c in page])
+    busy = {"ids": ids, "at_least": args["atLeast"], "n": 10}
+    students = _grouped((yield "busy_students_of_courses", busy))
+    last = page[-1] if page else None
+    end = None if last is None else [last["student_count"], last["id"]]
+    page_info = {
+        "hasNextPage": len(fetched) > 20,
+        "endCursor": None if end is None else encode_cursor(*COURSES_BY_STUDENTS, end),
+    }
+    nodes = [
+        {
+            "id": gid("Course", c["id"]),
+            "code": c["code"],
+            "title": c["title"],
+            "students": {
+                "nodes": [
+                    {"id": gid("Student", t["id"]), "name": t["name"]} for t in students[c["id"]]
+                ]
+            },
+        }
+        for c in page
+    ]
+    return {"courses": {"pageInfo": page_info, "nodes": nodes}}

@@ -34,6 +34,16 @@ _SQLITE_PER_PARENT = {
         "  WHERE course_id = p.value ORDER BY student_id LIMIT :n)"
         " JOIN students s ON s.id = l.student_id ORDER BY p.value, l.student_id"
     ),
+    # The course's registrations in student order, each student's counter read
+    # as it goes, until 10 pass.
+    "busy_students_of_courses": (
+        "SELECT p.value AS parent, s.id, s.name FROM json_each(:ids) AS p"
+        " JOIN students s ON s.id IN (SELECT r.student_id FROM registrations r"
+        "  JOIN students t ON t.id = r.student_id"
+        "  WHERE r.course_id = p.value AND t.course_count >= :at_least"
+        "  ORDER BY r.student_id LIMIT :n)"
+        " ORDER BY p.value, s.id"
+    ),
     "articles_of_users": (
         "SELECT p.value AS parent, a.id, a.title, a.created_at FROM json_each(:ids) AS p"
         " JOIN articles AS a ON a.id IN (SELECT id FROM articles"
@@ -53,6 +63,14 @@ _POSTGRES_PER_PARENT = {
         " CROSS JOIN LATERAL (SELECT student_id FROM registrations"
         "  WHERE course_id = p.value ORDER BY student_id LIMIT :n) AS l"
         " JOIN students s ON s.id = l.student_id ORDER BY p.value, l.student_id"
+    ),
+    "busy_students_of_courses": (
+        "SELECT p.value AS parent, s.id, s.name FROM unnest(:ids::int[]) AS p(value)"
+        " CROSS JOIN LATERAL (SELECT t.id, t.name FROM registrations r"
+        "  JOIN students t ON t.id = r.student_id"
+        "  WHERE r.course_id = p.value AND t.course_count >= :at_least"
+        "  ORDER BY r.student_id LIMIT :n) AS s"
+        " ORDER BY p.value, s.id"
     ),
     "articles_of_users": (
         "SELECT p.value AS parent, a.id, a.title, a.created_at"
@@ -80,6 +98,21 @@ def row_statements(sqlite: bool) -> dict[str, str]:
             "  ORDER BY created_at DESC, follower_id DESC LIMIT :n) AS f"
             " JOIN users u ON u.id = f.follower_id"
             " ORDER BY f.created_at DESC, f.follower_id DESC"
+        ),
+        # Q5 and Q6: the top-level pages read off the counters' (count, id) indexes;
+        # the cursor is a row value, which both back ends seek the index to.
+        "users_by_followers": (
+            "SELECT id, username, display_name, follower_count FROM users"
+            " ORDER BY follower_count DESC, id DESC LIMIT :n"
+        ),
+        "users_by_followers_after": (
+            "SELECT id, username, display_name, follower_count FROM users"
+            " WHERE (follower_count, id) < (:after_count, :after_id)"
+            " ORDER BY follower_count DESC, id DESC LIMIT :n"
+        ),
+        "courses_by_students": (
+            "SELECT id, code, title, student_count FROM courses"
+            " ORDER BY student_count DESC, id DESC LIMIT :n"
         ),
         # The course's registrations, filtered by name; the window counts before LIMIT cuts.
         "filtered_in_course": (

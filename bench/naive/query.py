@@ -1,63 +1,53 @@
-"""The naive baseline's root fields, and the part of the campus filter that Q4 uses."""
+"""The naive baseline's root fields, and the parts of the campus filters and orders used.
+
+Q4 filters students by name and course; Q6 by how many courses they take (the
+counter campus's filter reads). Q5 and Q6 order by a counter, ties by id the
+same way, as campus does.
+"""
 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import and_, func, or_, select, true
 
-from bench.cursors import decode_cursor
+from bench.cursors import decode_cursor, encode_cursor
 from bench.naive.context import Info
-from bench.naive.types import Connection, Node, Student, User, id_cursor, page
+from bench.naive.filters import OrderDirection, StudentFilter, order_keys, student_filter
+from bench.naive.types import Connection, Course, Node, Student, User, id_cursor, page
 from server.db import models
 
 __all__ = ["Query"]
 
-
-@strawberry.input
-class StringFilter:
-    eq: str | None = None
-    contains: str | None = None
+T = TypeVar("T")
 
 
-@strawberry.input
-class CourseFilter:
-    code: StringFilter | None = None
+@strawberry.enum
+class UserOrderField(Enum):
+    ID = "id"
+    FOLLOWER_COUNT = "follower_count"
 
 
 @strawberry.input
-class CourseListFilter:
-    some: CourseFilter | None = None
+class UserOrder:
+    field: UserOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.enum
+class CourseOrderField(Enum):
+    ID = "id"
+    STUDENT_COUNT = "student_count"
 
 
 @strawberry.input
-class StudentFilter:
-    """The part of the campus filter that Q4 uses, compiled to the same SQL predicates."""
-
-    name: StringFilter | None = None
-    courses: CourseListFilter | None = None
-
-
-def _string(column: Any, spec: StringFilter, sqlite: bool) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = []
-    if spec.eq is not None:
-        clauses.append(column == spec.eq)
-    if spec.contains is not None:
-        fold, position = ("campus_fold", "instr") if sqlite else ("lower", "strpos")
-        folded = getattr(func, fold)
-        clauses.append(getattr(func, position)(folded(column), folded(spec.contains)) > 0)
-    return clauses
-
-
-def _student_filter(spec: StudentFilter, sqlite: bool) -> ColumnElement[bool]:
-    clauses = _string(models.Student.name, spec.name, sqlite) if spec.name else []
-    if spec.courses is not None and spec.courses.some is not None:
-        code = spec.courses.some.code
-        course = _string(models.Course.code, code, sqlite) if code else []
-        clauses.append(models.Student.courses.any(and_(true(), *course)))
-    return and_(true(), *clauses)
+class CourseOrder:
+    field: CourseOrderField
+    direction: OrderDirection = OrderDirection.ASC
 
 
 @strawberry.type
@@ -71,7 +61,7 @@ class Query:
         filter: StudentFilter | None = None,
     ) -> Connection[Student]:
         student = models.Student
-        predicate = true() if filter is None else _student_filter(filter, _sqlite(info))
+        predicate = true() if filter is None else student_filter(filter, _sqlite(info))
         stmt = select(student).where(predicate)
         if after is not None:
             [last] = decode_cursor(after, "Query.students", "id:asc")
@@ -93,6 +83,30 @@ class Query:
         )
 
     @strawberry.field
+    async def users(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        order_by: list[UserOrder] | None = None,
+    ) -> Connection[User]:
+        return await _ordered(
+            info, models.User, User.from_row, "Query.users", first, after, order_by
+        )
+
+    @strawberry.field
+    async def courses(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        order_by: list[CourseOrder] | None = None,
+    ) -> Connection[Course]:
+        return await _ordered(
+            info, models.Course, Course.from_row, "Query.courses", first, after, order_by
+        )
+
+    @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         raw = base64.b64decode(id).decode()
         type_name, _, pk = raw.partition(":")
@@ -104,3 +118,50 @@ class Query:
 
 def _sqlite(info: Info) -> bool:
     return info.context.database.is_sqlite
+
+
+async def _ordered(
+    info: Info,
+    model: Any,
+    build: Callable[[Any], T],
+    list_name: str,
+    first: int,
+    after: str | None,
+    order_by: Sequence[UserOrder | CourseOrder] | None,
+) -> Connection[T]:
+    """A page of every row of ``model`` in ``orderBy`` (then the id), after a keyset cursor."""
+    keys = order_keys([(o.field.value, o.direction) for o in order_by or []])
+    signature = ",".join(f"{name}:{'desc' if desc else 'asc'}" for name, desc in keys)
+    columns = [getattr(model, name) for name, _ in keys]
+    stmt = select(model)
+    if after is not None:
+        values = decode_cursor(after, list_name, signature)
+        stmt = stmt.where(_past(columns, [desc for _, desc in keys], values))
+    order = [
+        column.desc() if desc else column for column, (_, desc) in zip(columns, keys, strict=True)
+    ]
+    sort_values: dict[int, list[Any]] = {}
+
+    def keep(row: Any) -> T:
+        node = build(row)
+        sort_values[id(node)] = [getattr(row, name) for name, _ in keys]
+        return node
+
+    nodes, more = await page(info, stmt, order, first, keep)
+
+    def cursor_of(node: Any) -> str:
+        return encode_cursor(list_name, signature, sort_values[id(node)])
+
+    async def count() -> int:
+        raise NotImplementedError("totalCount is only implemented where the benchmark asks")
+
+    return Connection(nodes=nodes, has_next=more, after=after, cursor_of=cursor_of, counter=count)
+
+
+def _past(columns: Sequence[Any], descending: Sequence[bool], values: Sequence[Any]) -> Any:
+    """Rows after the cursor ``values`` in the order: one OR branch per key."""
+    branches = []
+    for i, (column, desc) in enumerate(zip(columns, descending, strict=True)):
+        equal = [c == v for c, v in zip(columns[:i], values[:i], strict=True)]
+        branches.append(and_(*equal, column < values[i] if desc else column > values[i]))
+    return or_(*branches)

@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 
 from bench.cursors import encode_cursor
 from bench.naive.context import Info
+from bench.naive.filters import StudentFilter, student_filter
 from server.db import models
 
 __all__ = [
@@ -145,13 +146,17 @@ class Course(Node):
         return cls(id=global_id("Course", row.id), pk=row.id, code=row.code, title=row.title)
 
     @strawberry.field
-    async def students(self, info: Info, first: int = 20) -> Connection[Student]:
+    async def students(
+        self, info: Info, first: int = 20, filter: StudentFilter | None = None
+    ) -> Connection[Student]:
         reg = models.registrations.c
         stmt = (
             select(models.Student)
             .join(models.registrations, reg.student_id == models.Student.id)
             .where(reg.course_id == self.pk)
         )
+        if filter is not None:
+            stmt = stmt.where(student_filter(filter, info.context.database.is_sqlite))
         nodes, more = await page(info, stmt, [models.Student.id], first, Student.from_row)
         return Connection(
             nodes=nodes,

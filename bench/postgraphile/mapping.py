@@ -22,7 +22,7 @@ import datetime as dt
 from typing import Any
 
 from bench.accounts import graphql
-from bench.cursors import decode_cursor
+from bench.cursors import STUDENTS_BY_ID, USERS_BY_FOLLOWERS, cursor_list, decode_cursor
 from bench.httpclient import HttpConnection
 from bench.queries import ReadQuery
 from bench.servers import HOST
@@ -33,6 +33,22 @@ __all__ = ["same", "variables"]
 _CURSOR_OF_STUDENT = """
 query ($id: Int!) {
   allStudents(orderBy: PRIMARY_KEY_ASC, last: 1, filter: { rowId: { lessThanOrEqualTo: $id } }) {
+    edges { cursor }
+  }
+}"""
+# The last user at or before a (follower count, key), in the order Q5 pages by.
+_CURSOR_OF_USER = """
+query ($count: Int!, $id: Int!) {
+  allUsers(
+    orderBy: [FOLLOWER_COUNT_DESC, PRIMARY_KEY_DESC]
+    last: 1
+    filter: {
+      or: [
+        { followerCount: { greaterThan: $count } }
+        { followerCount: { equalTo: $count }, rowId: { greaterThanOrEqualTo: $id } }
+      ]
+    }
+  ) {
     edges { cursor }
   }
 }"""
@@ -70,27 +86,35 @@ def same(path: str, expected: Any, actual: Any) -> bool | None:
 async def variables(port: int, query: ReadQuery) -> dict[str, Any]:
     """Campus's variables for ``query`` as PostGraphile takes them.
 
-    A user's global ID becomes its key; a students cursor becomes
-    PostGraphile's cursor of the same row (of the row before it when there is
-    none; no cursor when there is no row before), asked of the server.
+    A user's global ID becomes its key; a students cursor (or a users cursor
+    by follower count) becomes PostGraphile's cursor of the same row (of the
+    row before it when there is none; no cursor when there is no row before),
+    asked of the server.
     """
     mapped: dict[str, Any] = {}
     for name, value in query.variables.items():
         if name == "user":
             mapped[name] = _pk(value)
         elif name == "after" and value is not None:
-            [student] = decode_cursor(value, "Query.students", "id:asc")
-            mapped[name] = await _cursor_of_student(port, student)
+            mapped[name] = await _cursor(port, value)
         else:
             mapped[name] = value
     return mapped
 
 
-async def _cursor_of_student(port: int, student: int) -> str | None:
+async def _cursor(port: int, cursor: str) -> str | None:
+    if cursor_list(cursor) == USERS_BY_FOLLOWERS:
+        count, user = decode_cursor(cursor, *USERS_BY_FOLLOWERS)
+        return await _cursor_of(port, _CURSOR_OF_USER, "allUsers", {"count": count, "id": user})
+    [student] = decode_cursor(cursor, *STUDENTS_BY_ID)
+    return await _cursor_of(port, _CURSOR_OF_STUDENT, "allStudents", {"id": student})
+
+
+async def _cursor_of(port: int, document: str, field: str, args: dict[str, int]) -> str | None:
     connection = HttpConnection(HOST, port)
     try:
-        answer = await graphql(connection, port, _CURSOR_OF_STUDENT, {"id": student})
+        answer = await graphql(connection, port, document, args)
     finally:
         await connection.close()
-    edges = answer["data"]["allStudents"]["edges"]
+    edges = answer["data"][field]["edges"]
     return str(edges[0]["cursor"]) if edges else None
