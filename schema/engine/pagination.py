@@ -139,6 +139,38 @@ class Page:
             clauses.append(_beyond(self.keys, params, reverse=side == "before"))
         return clauses, self.bound_values(prefix)
 
+    def ranges(self, prefix: str = "") -> list[ColumnElement[bool]] | None:
+        """The cursor's bound as one range per key, which together are ``bounds``.
+
+        Past ``(count, id)`` descending is ``count < :count``, or ``count =
+        :count AND id < :id``. SQLite seeks an index on (count, id) for each
+        range, where for ``bounds`` it seeks on the count alone and then walks
+        every row tied with the cursor's. Read each range's first rows and
+        merge them (``UNION ALL``). None where that gains nothing: no cursor
+        or two, one key, keys of two directions, a key that may be null.
+        """
+        cursors = [
+            (side, cursor)
+            for side, cursor in (("after", self.after), ("before", self.before))
+            if cursor is not None
+        ]
+        keys = self.keys
+        if len(cursors) != 1 or len(keys) < 2 or len({key.descending for key in keys}) != 1:
+            return None
+        if any(key.nullable for key in keys):
+            return None
+        [(side, _)] = cursors
+        values = [
+            bindparam(f"{prefix}{side}_{i}", type_=key.column.type) for i, key in enumerate(keys)
+        ]
+        return [
+            and_(
+                *(k.equal(v) for k, v in zip(keys[:i], values[:i], strict=True)),
+                key.past(values[i], side == "before"),
+            )
+            for i, key in enumerate(keys)
+        ]
+
     def bound_values(self, prefix: str = "") -> dict[str, Any]:
         """The values ``bounds`` binds, by the names it gives them."""
         return {

@@ -16,9 +16,21 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, any_, bindparam, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from schema.engine.filters import compile_filter, filter_shape, filter_size, filter_values
@@ -85,17 +97,26 @@ class Statements:
                 *(key.column.label(key.label) for key in page.keys),
                 *(column.label(name) for name, column in spec.edge_columns.items()),
             ]
+            limit = bindparam(LIMIT, type_=Integer)
+            rows = select(*columns).select_from(spec.source).where(predicate)
+            ranges = page.ranges() if self.sqlite else None
+            if ranges is None:
+                found = rows.where(*bounds).order_by(*page.order_by()).limit(limit)
+            else:  # one seek per range, merged
+                merged = union_all(
+                    *(
+                        select(rows.where(r).order_by(*page.order_by()).limit(limit).subquery())
+                        for r in ranges
+                    )
+                ).subquery()
+                in_merged = [replace(key, column=merged.c[key.label]) for key in page.keys]
+                order = [key.order_by(page.backward) for key in in_merged]
+                found = select(merged).order_by(*order).limit(limit)
             if with_total:
                 # Never correlated: the count is of the whole list, not of the row.
                 count = self._count(spec, predicate).correlate(None)
-                columns.append(count.scalar_subquery().label(TOTAL))
-            return (
-                select(*columns)
-                .select_from(spec.source)
-                .where(predicate, *bounds)
-                .order_by(*page.order_by())
-                .limit(bindparam(LIMIT, type_=Integer))
-            )
+                found = found.add_columns(count.scalar_subquery().label(TOTAL))
+            return found
 
         shape = ("page", per_parent, with_total, page.shape)
         return self._cached(shape, build, filter_value), params

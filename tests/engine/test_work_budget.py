@@ -9,11 +9,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.models import Article, Course, Follow, Student, User, registrations
 from tests.engine.work import Statements, work
+from tests.rows import insert_many
 from tests.support import GraphQLClient, gid
 
 # What these tests promise holds whichever way a read is answered.
@@ -116,7 +116,7 @@ PARENT_TYPES = {
 async def _parents(connection: AsyncConnection, query: str) -> tuple[str, str]:
     """Insert the two parents of the query's list; their global IDs, small then large."""
     for table, rows in _rows()[query]:
-        await connection.execute(insert(table), rows)
+        await insert_many(connection, table, rows)
     # As the seed does after a bulk load: the planners see the skew. (Inside
     # the test's transaction, so it is rolled back with the rows.)
     await connection.exec_driver_sql("ANALYZE")

@@ -17,6 +17,7 @@ itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,11 +40,12 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from schema.engine.filters import compile_filter
-from schema.engine.pagination import Page
+from schema.engine.pagination import Page, SortKey
 from schema.engine.prepared.bind import Binding, ListBinding
 from schema.engine.prepared.json_sql import JsonSql, Value, json_sql, sql_text
 from schema.engine.prepared.plan import (
@@ -200,7 +202,8 @@ class _Builder:
             keys = spec.link.keys(spec.node, page.keys) or keys
         fetched = replace(page, keys=keys)
         bounds, _ = fetched.bounds(f"{prefix}_")
-        where = [*self._own(part, parent), self._predicate(part, bound), *bounds]
+        own = [*self._own(part, parent), self._predicate(part, bound)]
+        where = [*own, *bounds]
         size = bindparam(f"{prefix}_size", type_=Integer)
         # A parent's page off its link table's index, the nodes joined after
         # (PostgreSQL otherwise plans the join first, over whole tables); a
@@ -213,6 +216,7 @@ class _Builder:
             and bound.filter_value is None
         )
         source = link.table if reads_link and link is not None else spec.source
+        beyond: Select[Any] | None = None  # the row past the page, when not read as the page is
         picked = [
             *(key.column.label(key.label) for key in keys),
             *(column.label(name) for name, column in spec.edge_columns.items()),
@@ -221,7 +225,7 @@ class _Builder:
             top = select(link.member.label("link_member"), *picked).select_from(source)
             top = top.where(*where).order_by(*fetched.order_by()).limit(size)
             t = _correlated(top, parent).subquery(self._name("k"))
-            in_t = [replace(key, column=t.c[key.label]) for key in keys]
+            in_t = _moved(keys, t)
             nodes: FromClause = spec.node.table
             joined = t.join(nodes, nodes.c.id == t.c.link_member)
             if not self.sqlite:
@@ -237,21 +241,37 @@ class _Builder:
                 .select_from(joined)
                 .order_by(*(key.order_by(page.backward) for key in in_t))
             )
+        elif (ranges := fetched.ranges(f"{prefix}_") if self.sqlite else None) and not parent:
+            # A root page past a cursor on SQLite: a seek per range, merged
+            # (``Page.ranges``); the row past the page is read off the merge.
+            whole = select(*spec.node.columns, *picked).select_from(source).where(*own)
+            merged = union_all(
+                *(
+                    select(whole.where(r).order_by(*fetched.order_by()).limit(size + 1).subquery())
+                    for r in ranges
+                )
+            ).subquery(self._name("m"))
+            moved = _moved(keys, merged)
+            order_merged = [key.order_by(page.backward) for key in moved]
+            rows = select(merged).order_by(*order_merged).limit(size)
+            beyond = select(*(key.column for key in moved)).order_by(*order_merged)
+            beyond = beyond.limit(literal_column("1")).offset(size)
         else:
             rows = select(*spec.node.columns, *picked).select_from(source).where(*where)
             rows = _correlated(rows.order_by(*fetched.order_by()).limit(size), parent)
         q = rows.subquery(self._name("q"))
         # The rows in the list's order (a backward page is read from its end).
-        in_q = [replace(key, column=q.c[key.label]) for key in keys]
+        in_q = _moved(keys, q)
         order = [key.order_by(False) for key in in_q]
         if page.backward and self.sqlite:
             q = select(q).order_by(*order).subquery(self._name("r"))
-            in_q = [replace(key, column=q.c[key.label]) for key in keys]
+            in_q = _moved(keys, q)
             order = [key.order_by(False) for key in in_q]
         # Whether the list goes on past the page: its row n+1, read off the index again.
         # (Selecting the keys, not a constant, keeps SQLite on the index the order has.)
-        beyond = select(*(key.column for key in keys)).select_from(source).where(*where)
-        beyond = beyond.order_by(*fetched.order_by()).limit(literal_column("1")).offset(size)
+        if beyond is None:
+            beyond = select(*(key.column for key in keys)).select_from(source).where(*where)
+            beyond = beyond.order_by(*fetched.order_by()).limit(literal_column("1")).offset(size)
         more = exists(_correlated(beyond, parent))
         cursor = self.json.cursor(
             bound.cursor_head, [(q.c[key.label], key.is_time) for key in page.keys]
@@ -336,6 +356,11 @@ def _correlated(stmt: Select[Any], parent: FromClause | None) -> Select[Any]:
 
 def _known(value: bool) -> ColumnElement[bool]:
     return true() if value else false()
+
+
+def _moved(keys: Sequence[SortKey], rows: FromClause) -> list[SortKey]:
+    """The keys, read off the labelled columns of ``rows``."""
+    return [replace(key, column=rows.c[key.label]) for key in keys]
 
 
 def _prefix(index: int) -> str:
