@@ -20,18 +20,15 @@ __all__ = [
 ]
 
 
-async def insert_many(
-    connection: AsyncConnection,
-    model: Any,
-    rows: list[dict[str, Any]],
-    *,
-    per_statement: int = 5_000,
-) -> None:
+async def insert_many(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert many rows in a few multi-row statements, as the seed does.
 
     Not an ``executemany``: that is a statement per row on PostgreSQL, and the
-    counters' triggers then update one user's row once per row.
+    counters' triggers then update one user's row once per row. Each
+    statement binds at most what PostgreSQL's protocol carries (32,767).
     """
+    columns = getattr(model, "__table__", model).c  # defaults are bound too
+    per_statement = 30_000 // len(columns)
     for start in range(0, len(rows), per_statement):
         await connection.execute(insert(model).values(rows[start : start + per_statement]))
 
