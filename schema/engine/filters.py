@@ -13,18 +13,12 @@ with that filter's values (``filter_values``) each time.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
-import strawberry
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
     and_,
-    bindparam,
     false,
-    func,
     inspect,
     not_,
     or_,
@@ -37,7 +31,20 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.engine.mapper import link_of
-from schema.engine.sql_functions import Among, InList, IntList, TextList, fold, position
+from schema.engine.scalar_filters import (
+    UNSET,
+    Compiler,
+    DateTimeFilter,
+    IntFilter,
+    Predicate,
+    StringFilter,
+    datetime_compiler,
+    has_nul,
+    int_compiler,
+    string_compiler,
+    without_nul,
+)
+from schema.engine.sql_functions import Among
 
 __all__ = [
     "UNSET",
@@ -50,137 +57,11 @@ __all__ = [
     "filter_values",
 ]
 
-UNSET: Any = strawberry.UNSET
-
-
-@strawberry.input
-class StringFilter:
-    eq: str | None = UNSET
-    ne: str | None = UNSET
-    in_: list[str] | None = strawberry.field(name="in", default=UNSET)
-    contains: str | None = strawberry.field(
-        default=UNSET, description="Case-insensitive substring match."
-    )
-    starts_with: str | None = UNSET
-    is_null: bool | None = UNSET
-
-
-@strawberry.input
-class IntFilter:
-    eq: int | None = UNSET
-    ne: int | None = UNSET
-    in_: list[int] | None = strawberry.field(name="in", default=UNSET)
-    gt: int | None = UNSET
-    gte: int | None = UNSET
-    lt: int | None = UNSET
-    lte: int | None = UNSET
-
-
-@strawberry.input
-class DateTimeFilter:
-    eq: dt.datetime | None = UNSET
-    gt: dt.datetime | None = UNSET
-    gte: dt.datetime | None = UNSET
-    lt: dt.datetime | None = UNSET
-    lte: dt.datetime | None = UNSET
-
-
 # ------------------------------------------------------------------ compiling
 
-Predicate = ColumnElement[bool]
-# A filter field's value and the name of its place, from which its parameters are named.
-Compiler = Callable[[Any, str], Predicate]
 # By filter input and model: what each field of the input compiles to.
 _COMPILERS: dict[tuple[type[Any], Any], dict[str, Compiler]] = {}
 _PREFIX = "filter"
-
-
-def _string(column: InstrumentedAttribute[Any], *, nullable: bool = False) -> Compiler:
-    def guard(predicate: Predicate) -> Predicate:
-        return and_(column.is_not(None), predicate) if nullable else predicate
-
-    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
-        # No stored text holds a NUL (PostgreSQL cannot store one, so none is
-        # ever sent): a value with one matches nothing, and every row is distinct from it.
-        if any(_has_nul(spec.get(key)) for key in ("eq", "contains", "startsWith")):
-            return false()
-        clauses: list[Predicate] = []
-        if spec.get("eq") is not None:
-            clauses.append(guard(column == bindparam(f"{place}_eq")))
-        if spec.get("ne") is not None and not _has_nul(spec["ne"]):
-            clauses.append(column.is_distinct_from(bindparam(f"{place}_ne")))
-        if (value := spec.get("in")) is not None:
-            if _without_nul(value):
-                values = bindparam(f"{place}_in", type_=TextList())
-                clauses.append(guard(InList(column.expression, values)))
-            else:
-                clauses.append(false())
-        if spec.get("contains") is not None:
-            needle: BindParameter[str] = bindparam(f"{place}_contains")
-            clauses.append(guard(position(fold(column), fold(needle)) > 0))
-        if spec.get("startsWith") is not None:
-            # substr, not LIKE: SQLite's LIKE ignores case and needs escaping.
-            prefix: BindParameter[str] = bindparam(f"{place}_startsWith")
-            clauses.append(guard(func.substr(column, 1, func.length(prefix)) == prefix))
-        if (value := spec.get("isNull")) is not None:
-            clauses.append(column.is_(None) if value else column.is_not(None))
-        return and_(true(), *clauses)
-
-    return compile_
-
-
-def _has_nul(value: Any) -> bool:
-    return isinstance(value, str) and "\x00" in value
-
-
-def _without_nul(values: list[Any]) -> list[Any]:
-    """The items of a list of values that a stored text could equal."""
-    return [value for value in values if not _has_nul(value)]
-
-
-def _datetime(column: InstrumentedAttribute[dt.datetime]) -> Compiler:
-    operators: dict[str, Callable[[Any], Predicate]] = {
-        "eq": column.__eq__,
-        "gt": column.__gt__,
-        "gte": column.__ge__,
-        "lt": column.__lt__,
-        "lte": column.__le__,
-    }
-
-    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
-        return and_(
-            true(),
-            *(
-                operators[op](bindparam(f"{place}_{op}"))
-                for op, value in spec.items()
-                if value is not None
-            ),
-        )
-
-    return compile_
-
-
-def _int(column: InstrumentedAttribute[int]) -> Compiler:
-    operators: dict[str, Callable[[Any], Predicate]] = {
-        "eq": column.__eq__,
-        "ne": column.__ne__,
-        "gt": column.__gt__,
-        "gte": column.__ge__,
-        "lt": column.__lt__,
-        "lte": column.__le__,
-    }
-
-    def compile_(spec: Mapping[str, Any], place: str) -> Predicate:
-        clauses = [
-            operators[op](bindparam(f"{place}_{op}"))
-            for op, value in spec.items()
-            if value is not None and op != "in"
-        ]
-        if spec.get("in") is not None:
-            clauses.append(InList(column.expression, bindparam(f"{place}_in", type_=IntList())))
-        return and_(true(), *clauses)
-
-    return compile_
 
 
 # The key of a to-many relationship's ORM ``info`` naming the parent's column
@@ -210,7 +91,7 @@ def _to_many(relationship: InstrumentedAttribute[Any], inner: type[Any], model: 
         source = table.join(members, table.c[link.member.name] == members.id)
         key = table.c[link.parent.name]
     counter = relationship.property.info.get(_COUNTER)
-    count = _int(getattr(model, counter)) if counter else None
+    count = int_compiler(getattr(model, counter)) if counter else None
 
     def matching(spec: Mapping[str, Any], place: str) -> Predicate:
         matches = _compile(inner, members, spec, place)
@@ -256,9 +137,9 @@ def _compiler(model: Any, name: str, kind: Any) -> Compiler:
     """
     if kind is StringFilter:
         nullable = inspect(model).mapper.local_table.c[name].nullable
-        return _string(getattr(model, name), nullable=bool(nullable))
+        return string_compiler(getattr(model, name), nullable=bool(nullable))
     if kind is DateTimeFilter:
-        return _datetime(getattr(model, name))
+        return datetime_compiler(getattr(model, name))
     if kind is bool and name.startswith("has_"):  # has_<to-one>: whether it is set
         return _present(model, getattr(model, name.removeprefix("has_")))
     relationship = getattr(model, name)
@@ -333,10 +214,10 @@ def filter_shape(spec: Any) -> Hashable:
     if isinstance(spec, list):
         if any(isinstance(item, Mapping) for item in spec):
             return tuple(filter_shape(item) for item in spec)
-        return bool(_without_nul(spec))
+        return bool(without_nul(spec))
     if isinstance(spec, bool):
         return spec
-    return _has_nul(spec)
+    return has_nul(spec)
 
 
 def filter_size(spec: Any) -> int:
@@ -362,6 +243,6 @@ def _values(spec: Any, place: str) -> Iterator[tuple[str, Any]]:
         for i, item in enumerate(spec):
             yield from _values(item, f"{place}{i}")
     elif isinstance(spec, list):
-        yield place, _without_nul(spec)
-    elif not (isinstance(spec, bool) or _has_nul(spec)):
+        yield place, without_nul(spec)
+    elif not (isinstance(spec, bool) or has_nul(spec)):
         yield place, spec

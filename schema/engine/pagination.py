@@ -12,13 +12,14 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, tuple_, union_all
 from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.selectable import FromClause, Subquery
 
 from schema.engine.errors import BadUserInputError
 from schema.engine.ids import LARGEST_PK
@@ -31,6 +32,7 @@ __all__ = [
     "SortKey",
     "encode_cursor",
     "parse_page",
+    "read_off",
 ]
 
 NodeT = TypeVar("NodeT")
@@ -171,6 +173,15 @@ class Page:
             for i, key in enumerate(keys)
         ]
 
+    def merged(
+        self, rows: Select[Any], ranges: list[ColumnElement[bool]], limit: Any, name: str | None
+    ) -> Subquery:
+        """The first ``limit`` of ``rows`` in each range, in the page's order, merged."""
+        order = self.order_by()
+        return union_all(
+            *(select(rows.where(r).order_by(*order).limit(limit).subquery()) for r in ranges)
+        ).subquery(name)
+
     def bound_values(self, prefix: str = "") -> dict[str, Any]:
         """The values ``bounds`` binds, by the names it gives them."""
         return {
@@ -192,6 +203,11 @@ class Page:
             page.reverse()
             return page, self.before is not None, more
         return page, more, self.after is not None
+
+
+def read_off(keys: Sequence[SortKey], rows: FromClause) -> list[SortKey]:
+    """The keys, read off the columns ``rows`` labels them with."""
+    return [replace(key, column=rows.c[key.label]) for key in keys]
 
 
 def _nulls(cursor: tuple[Any, ...] | None) -> tuple[bool, ...] | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -29,13 +28,12 @@ from sqlalchemy import (
     func,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from schema.engine.filters import compile_filter, filter_shape, filter_size, filter_values
 from schema.engine.nested import KEYS, LIMIT, nested_page
-from schema.engine.pagination import Page
+from schema.engine.pagination import Page, read_off
 from schema.engine.relations import ListSpec, Membership, NodeSpec, ToOne
 
 __all__ = ["FILTERED_SHAPES", "KEYS", "TOTAL", "Statements"]
@@ -103,13 +101,8 @@ class Statements:
             if ranges is None:
                 found = rows.where(*bounds).order_by(*page.order_by()).limit(limit)
             else:  # one seek per range, merged
-                merged = union_all(
-                    *(
-                        select(rows.where(r).order_by(*page.order_by()).limit(limit).subquery())
-                        for r in ranges
-                    )
-                ).subquery()
-                in_merged = [replace(key, column=merged.c[key.label]) for key in page.keys]
+                merged = page.merged(rows, ranges, limit, None)
+                in_merged = read_off(page.keys, merged)
                 order = [key.order_by(page.backward) for key in in_merged]
                 found = select(merged).order_by(*order).limit(limit)
             if with_total:

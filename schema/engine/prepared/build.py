@@ -17,7 +17,6 @@ itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,12 +39,11 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from schema.engine.filters import compile_filter
-from schema.engine.pagination import Page, SortKey
+from schema.engine.pagination import Page, read_off
 from schema.engine.prepared.bind import Binding, ListBinding
 from schema.engine.prepared.json_sql import JsonSql, Value, json_sql, sql_text
 from schema.engine.prepared.plan import (
@@ -225,7 +223,7 @@ class _Builder:
             top = select(link.member.label("link_member"), *picked).select_from(source)
             top = top.where(*where).order_by(*fetched.order_by()).limit(size)
             t = _correlated(top, parent).subquery(self._name("k"))
-            in_t = _moved(keys, t)
+            in_t = read_off(keys, t)
             nodes: FromClause = spec.node.table
             joined = t.join(nodes, nodes.c.id == t.c.link_member)
             if not self.sqlite:
@@ -245,13 +243,8 @@ class _Builder:
             # A root page past a cursor on SQLite: a seek per range, merged
             # (``Page.ranges``); the row past the page is read off the merge.
             whole = select(*spec.node.columns, *picked).select_from(source).where(*own)
-            merged = union_all(
-                *(
-                    select(whole.where(r).order_by(*fetched.order_by()).limit(size + 1).subquery())
-                    for r in ranges
-                )
-            ).subquery(self._name("m"))
-            moved = _moved(keys, merged)
+            merged = fetched.merged(whole, ranges, size + 1, self._name("m"))
+            moved = read_off(keys, merged)
             order_merged = [key.order_by(page.backward) for key in moved]
             rows = select(merged).order_by(*order_merged).limit(size)
             beyond = select(*(key.column for key in moved)).order_by(*order_merged)
@@ -261,11 +254,11 @@ class _Builder:
             rows = _correlated(rows.order_by(*fetched.order_by()).limit(size), parent)
         q = rows.subquery(self._name("q"))
         # The rows in the list's order (a backward page is read from its end).
-        in_q = _moved(keys, q)
+        in_q = read_off(keys, q)
         order = [key.order_by(False) for key in in_q]
         if page.backward and self.sqlite:
             q = select(q).order_by(*order).subquery(self._name("r"))
-            in_q = _moved(keys, q)
+            in_q = read_off(keys, q)
             order = [key.order_by(False) for key in in_q]
         # Whether the list goes on past the page: its row n+1, read off the index again.
         # (Selecting the keys, not a constant, keeps SQLite on the index the order has.)
@@ -356,11 +349,6 @@ def _correlated(stmt: Select[Any], parent: FromClause | None) -> Select[Any]:
 
 def _known(value: bool) -> ColumnElement[bool]:
     return true() if value else false()
-
-
-def _moved(keys: Sequence[SortKey], rows: FromClause) -> list[SortKey]:
-    """The keys, read off the labelled columns of ``rows``."""
-    return [replace(key, column=rows.c[key.label]) for key in keys]
 
 
 def _prefix(index: int) -> str:
