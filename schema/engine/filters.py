@@ -16,15 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import (
-    and_,
-    false,
-    inspect,
-    not_,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import and_, false, inspect, not_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
@@ -56,8 +48,6 @@ __all__ = [
     "filter_size",
     "filter_values",
 ]
-
-# ------------------------------------------------------------------ compiling
 
 # By filter input and model: what each field of the input compiles to.
 _COMPILERS: dict[tuple[type[Any], Any], dict[str, Compiler]] = {}

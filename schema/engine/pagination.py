@@ -130,15 +130,10 @@ class Page:
         Cursor values are named parameters (``prefix`` before each name), so
         the clauses are the same for every page of one ``shape``.
         """
-        clauses: list[ColumnElement[bool]] = []
-        for side, cursor in (("after", self.after), ("before", self.before)):
-            if cursor is None:
-                continue
-            params = [
-                None if value is None else bindparam(f"{prefix}{side}_{i}", type_=key.column.type)
-                for i, (key, value) in enumerate(zip(self.keys, cursor, strict=True))
-            ]
-            clauses.append(_beyond(self.keys, params, reverse=side == "before"))
+        clauses = [
+            _beyond(self.keys, params, reverse=side == "before")
+            for side, params in self._params(prefix)
+        ]
         return clauses, self.bound_values(prefix)
 
     def ranges(self, prefix: str = "") -> list[ColumnElement[bool]] | None:
@@ -151,26 +146,26 @@ class Page:
         merge them (``UNION ALL``). None where that gains nothing: no cursor
         or two, one key, keys of two directions, a key that may be null.
         """
-        cursors = [
-            (side, cursor)
+        cursors = self._params(prefix)
+        if len(cursors) != 1 or len(self.keys) < 2 or not _one_row(self.keys):
+            return None
+        [(side, params)] = cursors
+        return _ranges(self.keys, params, reverse=side == "before")
+
+    def _params(self, prefix: str) -> list[tuple[str, list[Any]]]:
+        """Each cursor's side, and its values as the parameters naming them (None stays)."""
+        return [
+            (
+                side,
+                [
+                    None
+                    if value is None
+                    else bindparam(f"{prefix}{side}_{i}", type_=key.column.type)
+                    for i, (key, value) in enumerate(zip(self.keys, cursor, strict=True))
+                ],
+            )
             for side, cursor in (("after", self.after), ("before", self.before))
             if cursor is not None
-        ]
-        keys = self.keys
-        if len(cursors) != 1 or len(keys) < 2 or len({key.descending for key in keys}) != 1:
-            return None
-        if any(key.nullable for key in keys):
-            return None
-        [(side, _)] = cursors
-        values = [
-            bindparam(f"{prefix}{side}_{i}", type_=key.column.type) for i, key in enumerate(keys)
-        ]
-        return [
-            and_(
-                *(k.equal(v) for k, v in zip(keys[:i], values[:i], strict=True)),
-                key.past(values[i], side == "before"),
-            )
-            for i, key in enumerate(keys)
         ]
 
     def merged(
@@ -229,15 +224,29 @@ def _beyond(
     from its start (a deep page in a count order would read every row before
     it).
     """
-    if len({key.descending for key in keys}) == 1 and not any(key.nullable for key in keys):
+    if _one_row(keys):
         row, cursor = tuple_(*(key.column for key in keys)), tuple_(*values)
         backwards = keys[0].descending != reverse
         return row < cursor if backwards else row > cursor
-    alternatives = []
-    for i, key in enumerate(keys):
-        prefix = [k.equal(v) for k, v in zip(keys[:i], values[:i], strict=True)]
-        alternatives.append(and_(*prefix, key.past(values[i], reverse)))
-    return or_(*alternatives)
+    return or_(*_ranges(keys, values, reverse=reverse))
+
+
+def _one_row(keys: Sequence[SortKey]) -> bool:
+    """Whether the keys compare as one row value: one direction, and no null."""
+    return len({key.descending for key in keys}) == 1 and not any(key.nullable for key in keys)
+
+
+def _ranges(
+    keys: Sequence[SortKey], values: Sequence[Any], *, reverse: bool
+) -> list[ColumnElement[bool]]:
+    """Past the cursor ``values``, key by key: the earlier keys equal, this one past."""
+    return [
+        and_(
+            *(k.equal(v) for k, v in zip(keys[:i], values[:i], strict=True)),
+            key.past(values[i], reverse),
+        )
+        for i, key in enumerate(keys)
+    ]
 
 
 def encode_cursor(list_name: str, signature: str, values: Sequence[Any]) -> str:

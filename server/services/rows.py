@@ -77,7 +77,7 @@ async def lock_in_order(session: AsyncSession, model: type[M], pks: Sequence[int
         select(model)
         .where(model.id.in_(pks))  # type: ignore[attr-defined]
         .order_by(model.id)  # type: ignore[attr-defined]
-        .with_for_update(key_share=True)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as fetch(lock=True)
     )
     return {row.id: row for row in await session.scalars(stmt)}  # type: ignore[attr-defined]
 
