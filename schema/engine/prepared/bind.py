@@ -125,12 +125,13 @@ def _list(
     except GraphQLError:
         raise Refused from None
     params.update(page.bound_values(f"{prefix}_"))
-    params[f"{prefix}_size"] = page.size
     filter_value = args.get("filter") or None
     if filter_value is not None:
         params.update(filter_values(filter_value, f"{prefix}_filter"))
     head = orjson.dumps([page.list_name, page.signature])[:-1].decode() + ",["
-    shape = (page.shape, None if filter_value is None else filter_shape(filter_value))
+    # The page's size is written into the statement, not bound: PostgreSQL plans a
+    # LIMIT it knows once for all requests, where a bound one is planned anew each time.
+    shape = (page.shape, page.size, None if filter_value is None else filter_shape(filter_value))
     return ListBinding(page, filter_value, head), shape
 
 

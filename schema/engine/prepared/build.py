@@ -202,7 +202,7 @@ class _Builder:
         bounds, _ = fetched.bounds(f"{prefix}_")
         own = [*self._own(part, parent), self._predicate(part, bound)]
         where = [*own, *bounds]
-        size = bindparam(f"{prefix}_size", type_=Integer)
+        size = literal_column(str(int(page.size)), Integer)
         # A parent's page off its link table's index, the nodes joined after
         # (PostgreSQL otherwise plans the join first, over whole tables); a
         # filter needs the nodes' columns, so it reads them together.
@@ -243,7 +243,8 @@ class _Builder:
             # A root page past a cursor on SQLite: a seek per range, merged
             # (``Page.ranges``); the row past the page is read off the merge.
             whole = select(*spec.node.columns, *picked).select_from(source).where(*own)
-            merged = fetched.merged(whole, ranges, size + 1, self._name("m"))
+            past = literal_column(str(int(page.size) + 1), Integer)
+            merged = fetched.merged(whole, ranges, past, self._name("m"))
             moved = read_off(keys, merged)
             order_merged = [key.order_by(page.backward) for key in moved]
             rows = select(merged).order_by(*order_merged).limit(size)
@@ -266,10 +267,20 @@ class _Builder:
             beyond = select(*(key.column for key in keys)).select_from(source).where(*where)
             beyond = beyond.order_by(*fetched.order_by()).limit(literal_column("1")).offset(size)
         more = exists(_correlated(beyond, parent))
-        cursor = self.json.cursor(
-            bound.cursor_head, [(q.c[key.label], key.is_time) for key in page.keys]
+        keyed: list[tuple[ColumnElement[Any], bool]] = [
+            (q.c[key.label], key.is_time) for key in page.keys
+        ]
+        cursor = self.json.cursor(bound.cursor_head, keyed)
+        ctx = _Page(
+            q,
+            order,
+            [key.order_by(True) for key in in_q],
+            cursor,
+            bound.cursor_head,
+            keyed,
+            page,
+            more,
         )
-        ctx = _Page(q, order, [key.order_by(True) for key in in_q], cursor, page, more)
         pairs = [(key, self._connection_part(sub, part, ctx, parent)) for key, sub in part.parts]
         connection = select(self.json.obj(pairs).expr)
         # Reads the page only when a part is made of its rows: a connection asked
@@ -326,8 +337,8 @@ class _Builder:
         if which == "hasPreviousPage":
             return self.json.truth(ctx.more if page.backward else _known(page.after is not None))
         if which == "startCursor":
-            return self.json.end(ctx.cursor, ctx.order, last=False)
-        return self.json.end(ctx.cursor, ctx.reverse, last=True)
+            return self.json.end(ctx.head, ctx.keys, ctx.order, last=False)
+        return self.json.end(ctx.head, ctx.keys, ctx.reverse, last=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +348,9 @@ class _Page:
     q: Any  # the page's rows
     order: list[Any]  # their order in the list
     reverse: list[Any]
-    cursor: Value
+    cursor: Value  # each row's
+    head: str  # the cursors' JSON up to their values
+    keys: list[tuple[Any, bool]]  # the cursors' values (and whether each is a time)
     page: Page
     more: ColumnElement[bool]  # whether the list goes on past the page, where it was read from
 

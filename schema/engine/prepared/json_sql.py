@@ -83,12 +83,27 @@ class JsonSql:
         """The JSON list of ``item`` over the rows read, in ``order``."""
         raise NotImplementedError
 
-    def end(self, item: Value, order: list[Any], *, last: bool) -> Value:
-        """``item`` of the first row read in ``order``, or null when none is.
+    def end(
+        self,
+        head: str,
+        keys: list[tuple[ColumnElement[Any], bool]],
+        order: list[Any],
+        *,
+        last: bool,
+    ) -> Value:
+        """The cursor of the first row read in ``order``, or null when none is.
 
+        ``keys`` are the cursor's (value, is a time) as ``cursor`` takes them;
+        each is picked off that row and the cursor written once, not once a row.
         ``last`` says it is the last row of the list (``order`` then runs the
         other way, for back ends that order within the aggregate).
         """
+        picked = [(self._pick(value, order, last=last), is_time) for value, is_time in keys]
+        cursor = self.cursor(head, picked)
+        return Value(case((func.count() > 0, cursor.expr)), cursor.kind, nullable=True)
+
+    def _pick(self, value: ColumnElement[Any], order: list[Any], *, last: bool) -> Any:
+        """``value`` in the first row read in ``order``."""
         raise NotImplementedError
 
     def global_id(self, type_name: str, pk: ColumnElement[int]) -> Value:
@@ -118,9 +133,9 @@ class _SQLite(JsonSql):
     def array(self, item: Value, order: list[Any]) -> Value:
         return Value(func.json_group_array(self._argument(item)), "json", fresh=True)
 
-    def end(self, item: Value, order: list[Any], *, last: bool) -> Value:
-        items = func.json_group_array(self._argument(item))
-        return Value(func.json_extract(items, sql_text("$[#-1]" if last else "$[0]")), "text", True)
+    def _pick(self, value: ColumnElement[Any], order: list[Any], *, last: bool) -> Any:
+        items = func.json_group_array(value)
+        return func.json_extract(items, sql_text("$[#-1]" if last else "$[0]"))
 
     def global_id(self, type_name: str, pk: ColumnElement[int]) -> Value:
         return Value(func.campus_gid(sql_text(type_name), pk), "text")
@@ -182,9 +197,9 @@ class _PostgreSQL(JsonSql):
         items = func.coalesce(joined, sql_text(""))
         return Value(_concat(sql_text("["), items, sql_text("]")), "json")
 
-    def end(self, item: Value, order: list[Any], *, last: bool) -> Value:
-        gathered = func.array_agg(aggregate_order_by(item.expr, *order), type_=ARRAY(Text))
-        return Value(gathered[literal_column("1")], item.kind, nullable=True)
+    def _pick(self, value: ColumnElement[Any], order: list[Any], *, last: bool) -> Any:
+        gathered = func.array_agg(aggregate_order_by(value, *order), type_=ARRAY(value.type))
+        return gathered[literal_column("1")]
 
     def global_id(self, type_name: str, pk: ColumnElement[int]) -> Value:
         raw = _concat(sql_text(type_name + ":"), cast(pk, Text))
