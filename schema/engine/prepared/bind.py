@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql.execution.values import VariableValues
 
 from schema.engine.filters import filter_shape, filter_size, filter_values
 from schema.engine.ids import decode_id, decode_id_of
@@ -75,7 +75,7 @@ def bind(
             continue
         prefix = f"b{index}"
         try:
-            args = get_argument_values(part.args.field, part.args.node, variables)
+            args = part.args.read(variables)
         except GraphQLError:
             raise Refused from None
         before = set(binding.params)

@@ -31,6 +31,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from schema.engine.fields import BY_ID, REQUEST_ROW, ROOT_LIST, RequestRow
+from schema.engine.prepared.arguments import ArgumentReader, reader
 from schema.engine.prepared.json_sql import ColumnKind
 from schema.engine.relations import ListSpec, Membership, NodeSpec, Relation, ToOne
 from schema.engine.selection import Document, Field, descendants
@@ -114,6 +115,7 @@ class Arguments:
     field: GraphQLField
     node: FieldNode
     static: bool  # written in the document: the same for every request
+    read: ArgumentReader  # the arguments for a request's variables
 
 
 @dataclass
@@ -228,7 +230,8 @@ class _Planner:
         """The field's arguments; its place among the bound parts is taken before its children's."""
         self.plan.bound.append(None)
         node = fields.nodes[0]
-        return Arguments(len(self.plan.bound) - 1, field_def, node, not _has_variable(node))
+        index = len(self.plan.bound) - 1
+        return Arguments(index, field_def, node, not _has_variable(node), reader(field_def, node))
 
     def _bound(self, part: Any) -> Any:
         self.plan.bound[part.args.index] = part
