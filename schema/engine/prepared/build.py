@@ -2,17 +2,19 @@
 
 Each list is a scalar sub-select over its page: the page's rows (``q``) are
 read as the loader reads them — a parent's page a ``LIMIT`` over the index
-its order has, correlated with the parent's row — then numbered in page
-order (``p``, one row more than the page holds, which tells whether there
-is more), and gathered into the connection's JSON with the extra row left
-out. Nested lists, to-ones and memberships are sub-selects correlated with
-the row of the object they belong to, so every level reads what the
-document asks of it and no more.
+its order has, correlated with the parent's row, the page's size written
+into the statement — and gathered into the connection's JSON. Whether the
+list goes on past the page is its row n+1 read off the index; for a page
+from one end of the list that asks its ``totalCount``, the count tells it
+(read once, beside the page). The start and end cursors are written once,
+from the keys of the end rows. Nested lists, to-ones and memberships are
+sub-selects correlated with the row of the object they belong to, so every
+level reads what the document asks of it and no more.
 
 On SQLite the aggregate takes its rows in the order of the sub-select it
-reads (its only FROM item, ordered, which SQLite keeps ordered for an
-aggregate other than count/min/max); on PostgreSQL the aggregate orders them
-itself.
+reads (ordered, which SQLite keeps for an aggregate other than
+count/min/max; the one row of a count beside it does not reorder them); on
+PostgreSQL the aggregate orders them itself.
 """
 
 from __future__ import annotations
@@ -261,12 +263,32 @@ class _Builder:
             q = select(q).order_by(*order).subquery(self._name("r"))
             in_q = read_off(keys, q)
             order = [key.order_by(False) for key in in_q]
-        # Whether the list goes on past the page: its row n+1, read off the index again.
-        # (Selecting the keys, not a constant, keeps SQLite on the index the order has.)
-        if beyond is None:
-            beyond = select(*(key.column for key in keys)).select_from(source).where(*where)
-            beyond = beyond.order_by(*fetched.order_by()).limit(literal_column("1")).offset(size)
-        more = exists(_correlated(beyond, parent))
+        total: ColumnElement[int] | None = None
+        counted: FromClause | None = None
+        if (
+            part.reads_rows
+            and any(isinstance(sub, Total) for _, sub in part.parts)
+            and page.after is None
+            and page.before is None
+            and page.size
+        ):
+            # A page from one end of the list, no cursor, with its count: the count
+            # is read once beside the page, and the list goes on past the page
+            # exactly when the count passes its size, so the filter is not run a
+            # third time for the row past the page. (Such a page is empty only
+            # when the list is, where the count is 0.)
+            count = select(func.count().label("n")).select_from(spec.source).where(*own)
+            counted = _correlated(count, parent).subquery(self._name("c"))
+            total = func.coalesce(func.max(counted.c.n), literal_column("0"))
+            more = total > size
+        else:
+            # Whether the list goes on past the page: its row n+1, read off the index
+            # again. (Selecting the keys, not a constant, keeps SQLite on the index.)
+            if beyond is None:
+                beyond = select(*(key.column for key in keys)).select_from(source).where(*where)
+                beyond = beyond.order_by(*fetched.order_by()).limit(literal_column("1"))
+                beyond = beyond.offset(size)
+            more = exists(_correlated(beyond, parent))
         keyed: list[tuple[ColumnElement[Any], bool]] = [
             (q.c[key.label], key.is_time) for key in page.keys
         ]
@@ -280,6 +302,7 @@ class _Builder:
             keyed,
             page,
             more,
+            total,
         )
         pairs = [(key, self._connection_part(sub, part, ctx, parent)) for key, sub in part.parts]
         connection = select(self.json.obj(pairs).expr)
@@ -287,6 +310,8 @@ class _Builder:
         # for no more than its totalCount is one answer over no rows, not none.
         if part.reads_rows:
             connection = connection.select_from(q)
+        if counted is not None:
+            connection = connection.select_from(counted)
         return Value(_correlated(connection, parent).scalar_subquery(), "json")
 
     def _own(self, part: ListPlan, parent: FromClause | None) -> list[ColumnElement[bool]]:
@@ -313,6 +338,8 @@ class _Builder:
         if isinstance(sub, PageInfoPart):
             return self.json.obj([(key, self._page_info(which, ctx)) for key, which in sub.parts])
         assert isinstance(sub, Total)
+        if ctx.total is not None:
+            return Value(ctx.total, "int")
         bound = self.binding.values[part.args.index]
         where = [*self._own(part, parent), self._predicate(part, bound)]
         count = select(func.count()).select_from(part.spec.source).where(*where)
@@ -353,6 +380,7 @@ class _Page:
     keys: list[tuple[Any, bool]]  # the cursors' values (and whether each is a time)
     page: Page
     more: ColumnElement[bool]  # whether the list goes on past the page, where it was read from
+    total: ColumnElement[int] | None  # the list's count, when read beside the page
 
 
 def _correlated(stmt: Select[Any], parent: FromClause | None) -> Select[Any]:
