@@ -205,15 +205,18 @@ class _Builder:
         own = [*self._own(part, parent), self._predicate(part, bound)]
         where = [*own, *bounds]
         size = literal_column(str(int(page.size)), Integer)
-        # A parent's page off its link table's index, the nodes joined after
-        # (PostgreSQL otherwise plans the join first, over whole tables); a
-        # filter needs the nodes' columns, so it reads them together.
+        # On PostgreSQL a parent's page off its link table's index, the nodes
+        # joined after (it otherwise plans the join first, over whole tables); a
+        # filter needs the nodes' columns, so it reads them together. SQLite walks
+        # the link index in the page's order and looks each node up as it goes:
+        # read apart, it would copy the page out and sort it again, per parent.
         link = spec.link
         reads_link = (
             keys is not page.keys
             and link is not None
             and link.table is not spec.node.table
             and bound.filter_value is None
+            and not self.sqlite
         )
         source = link.table if reads_link and link is not None else spec.source
         beyond: Select[Any] | None = None  # the row past the page, when not read as the page is
