@@ -29,7 +29,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
 
 __all__ = ["PostgresStatements", "SqlFunction", "SqliteStatements", "Statements"]
 
@@ -147,15 +147,20 @@ class PostgresStatements(Statements):
         return await self._fetch(sql, parameters)
 
     async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> Any:
-        pooled = await greenlet_spawn(self._pool.raw_connection)
+        # Check-out, statement and check-in in one switch to SQLAlchemy's synchronous
+        # side, where the driver is awaited: one greenlet a read, not one a step.
+        return await greenlet_spawn(self._fetch_pooled, sql, parameters)
+
+    def _fetch_pooled(self, sql: str, parameters: tuple[Any, ...]) -> Any:
+        pooled = self._pool.raw_connection()
         try:
             started = time.perf_counter()
-            value = await self._execute(pooled.driver_connection, sql, parameters)
+            value = await_only(self._execute(pooled.driver_connection, sql, parameters))
         except _LOST as error:
             pooled.invalidate(error)
             raise
         finally:
-            await greenlet_spawn(pooled.close)
+            pooled.close()
         self._ran(sql, started)
         return value
 
