@@ -60,6 +60,13 @@ _STATEMENTS: dict[str, _Chooser] = {
     ),
     "q6": lambda args: ("q6", {"at_least": args["atLeast"]}),
 }
+
+
+def json_statement(query: str, variables: Json) -> tuple[str, Json]:
+    """The name and parameters of the one statement answering ``query`` (q1…q6)."""
+    return _STATEMENTS[query](variables)
+
+
 # The data when the statement finds no row: only Q2's user may be missing.
 _NOTHING = {"q2": b'{"node":null}'}
 _PLANS = {
