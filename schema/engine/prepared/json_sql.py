@@ -2,19 +2,24 @@
 
 A value of the answer is a SQL expression of one of four kinds: JSON text
 already (an object, a list, a literal), a string to quote, a whole number or
-a truth value. Each back end turns them into JSON its own way:
+a truth value. Objects are concatenated as text on both back ends
+(``{"k":`` … ``}``), lists joined with commas, nested values embedded as the
+text they are; each back end quotes and joins its own way:
 
-- SQLite builds objects with ``json_object`` and lists with
-  ``json_group_array``, whose output is compact; a nested value is wrapped in
-  ``json()`` so that it is embedded, not quoted again. Global IDs and cursors
-  (base64) come from functions of ours (``sqlite_functions``), as SQLite has
-  no base64.
-- PostgreSQL's ``json_build_object`` writes ``{"a" : 1}``, with spaces, and
-  ``jsonb`` reorders keys: objects are concatenated as text instead, strings
-  quoted by ``to_json``, whose escapes are orjson's (``\\"``, ``\\\\``,
-  ``\\b\\f\\n\\r\\t``, other control characters as lower-case ``\\u00xx``).
+- SQLite quotes strings with ``json_quote``, joins a list with
+  ``group_concat`` in the order of the sub-select it reads. Its
+  ``json_object``/``json_group_array`` would write the same, but a nested
+  value coming out of a sub-select must be wrapped in ``json()`` to be
+  embedded, which parses it again at every level of the answer. Global IDs
+  and cursors (base64) come from functions of ours (``sqlite_functions``),
+  as SQLite has no base64.
+- PostgreSQL quotes strings with ``to_json`` and orders a list within its
+  ``string_agg`` (its ``json_build_object`` writes ``{"a" : 1}``, with
+  spaces, and ``jsonb`` reorders keys).
 
-Both keep non-ASCII characters as they are, as orjson does.
+Both escape as orjson does (``\\"``, ``\\\\``, ``\\b\\f\\n\\r\\t``, other
+control characters as lower-case ``\\u00xx``) and keep non-ASCII characters
+as they are.
 """
 
 from __future__ import annotations
@@ -46,16 +51,11 @@ ColumnKind = Literal["text", "int", "bool", "time"]
 
 @dataclass(frozen=True, slots=True)
 class Value:
-    """One value of the answer: its SQL and how it becomes JSON.
-
-    ``fresh`` JSON comes straight from a JSON function, which SQLite marks as
-    JSON; any other JSON text (a sub-select's) SQLite must be told is JSON.
-    """
+    """One value of the answer: its SQL and how it becomes JSON."""
 
     expr: ColumnElement[Any]
     kind: Kind
     nullable: bool = False
-    fresh: bool = False
 
 
 def sql_text(value: str) -> ColumnElement[str]:
@@ -64,11 +64,11 @@ def sql_text(value: str) -> ColumnElement[str]:
 
 
 class JsonSql:
-    """What both back ends share; each subclass writes JSON its own way."""
+    """What both back ends share; each subclass quotes and joins its own way."""
 
     def constant(self, value: str) -> Value:
         """A string the schema fixes (``__typename``)."""
-        raise NotImplementedError
+        return Value(sql_text(orjson.dumps(value).decode()), "json")
 
     def null(self) -> Value:
         return Value(null(), "json", nullable=True)
@@ -77,11 +77,37 @@ class JsonSql:
         return Value(condition, "bool")
 
     def obj(self, pairs: list[tuple[str, Value]]) -> Value:
-        raise NotImplementedError
+        parts: list[ColumnElement[Any]] = []
+        for i, (key, value) in enumerate(pairs):
+            parts += [sql_text(("{" if i == 0 else ",") + orjson.dumps(key).decode() + ":")]
+            parts.append(self._text(value))
+        parts.append(sql_text("}" if pairs else "{}"))
+        return Value(_concat(*parts), "json")
 
     def array(self, item: Value, order: list[Any]) -> Value:
         """The JSON list of ``item`` over the rows read, in ``order``."""
+        items = func.coalesce(self._joined(self._text(item), order), sql_text(""))
+        return Value(_concat(sql_text("["), items, sql_text("]")), "json")
+
+    def _joined(self, items: ColumnElement[Any], order: list[Any]) -> ColumnElement[Any]:
+        """``items`` over the rows read, in ``order``, joined by commas (NULL for none)."""
         raise NotImplementedError
+
+    def _quote(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A string as a JSON string (NULL stays NULL)."""
+        raise NotImplementedError
+
+    def _text(self, value: Value) -> ColumnElement[Any]:
+        """The value as JSON text."""
+        if value.kind == "json":
+            written = value.expr
+        elif value.kind == "text":
+            written = self._quote(value.expr)
+        elif value.kind == "int":
+            written = cast(value.expr, Text)
+        else:
+            written = case((value.expr, sql_text("true")), else_=sql_text("false"))
+        return func.coalesce(written, sql_text("null")) if value.nullable else written
 
     def end(
         self,
@@ -119,26 +145,22 @@ class JsonSql:
 
 
 class _SQLite(JsonSql):
-    def constant(self, value: str) -> Value:
-        return Value(sql_text(value), "text")
-
-    def obj(self, pairs: list[tuple[str, Value]]) -> Value:
-        arguments: list[Any] = []
-        for key, value in pairs:
-            arguments += [sql_text(key), self._argument(value)]
-        return Value(func.json_object(*arguments), "json", fresh=True)
-
     # SQLite before 3.44 has no ORDER BY inside an aggregate: the rows come
     # ordered from the sub-select the aggregate reads (see ``build``).
-    def array(self, item: Value, order: list[Any]) -> Value:
-        return Value(func.json_group_array(self._argument(item)), "json", fresh=True)
+    def _joined(self, items: ColumnElement[Any], order: list[Any]) -> ColumnElement[Any]:
+        return func.group_concat(items, sql_text(","))
+
+    def _quote(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.json_quote(text)
 
     def _pick(self, value: ColumnElement[Any], order: list[Any], *, last: bool) -> Any:
         items = func.json_group_array(value)
         return func.json_extract(items, sql_text("$[#-1]" if last else "$[0]"))
 
+    # base64 needs no escapes: quoted as it is.
     def global_id(self, type_name: str, pk: ColumnElement[int]) -> Value:
-        return Value(func.campus_gid(sql_text(type_name), pk), "text")
+        encoded = func.campus_gid(sql_text(type_name), pk)
+        return Value(_concat(sql_text('"'), encoded, sql_text('"')), "json")
 
     def time(self, column: ColumnElement[Any], *, nullable: bool) -> Value:
         return Value(_sqlite_iso(column, "Z"), "text", nullable)
@@ -147,15 +169,8 @@ class _SQLite(JsonSql):
         arguments = [
             _sqlite_iso(value, "+00:00") if is_time else value for value, is_time in values
         ]
-        return Value(func.campus_cursor(sql_text(head), *arguments), "text")
-
-    @staticmethod
-    def _argument(value: Value) -> ColumnElement[Any]:
-        if value.kind == "json":
-            return value.expr if value.fresh else func.json(value.expr)
-        if value.kind == "bool":
-            return func.json(case((value.expr, sql_text("true")), else_=sql_text("false")))
-        return value.expr
+        encoded = func.campus_cursor(sql_text(head), *arguments)
+        return Value(_concat(sql_text('"'), encoded, sql_text('"')), "json")
 
 
 def _sqlite_iso(column: ColumnElement[Any], zone: str) -> ColumnElement[str]:
@@ -181,21 +196,11 @@ def _sqlite_iso(column: ColumnElement[Any], zone: str) -> ColumnElement[str]:
 
 
 class _PostgreSQL(JsonSql):
-    def constant(self, value: str) -> Value:
-        return Value(sql_text(orjson.dumps(value).decode()), "json")
+    def _joined(self, items: ColumnElement[Any], order: list[Any]) -> ColumnElement[Any]:
+        return func.string_agg(items, aggregate_order_by(sql_text(","), *order))
 
-    def obj(self, pairs: list[tuple[str, Value]]) -> Value:
-        parts: list[ColumnElement[Any]] = []
-        for i, (key, value) in enumerate(pairs):
-            parts += [sql_text(("{" if i == 0 else ",") + orjson.dumps(key).decode() + ":")]
-            parts.append(self._text(value))
-        parts.append(sql_text("}" if pairs else "{}"))
-        return Value(_concat(*parts), "json")
-
-    def array(self, item: Value, order: list[Any]) -> Value:
-        joined = func.string_agg(self._text(item), aggregate_order_by(sql_text(","), *order))
-        items = func.coalesce(joined, sql_text(""))
-        return Value(_concat(sql_text("["), items, sql_text("]")), "json")
+    def _quote(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return cast(func.to_json(text), Text)
 
     def _pick(self, value: ColumnElement[Any], order: list[Any], *, last: bool) -> Any:
         gathered = func.array_agg(aggregate_order_by(value, *order), type_=ARRAY(value.type))
@@ -225,19 +230,6 @@ class _PostgreSQL(JsonSql):
         return Value(
             _concat(sql_text('"'), func.rtrim(url_safe, sql_text("=")), sql_text('"')), "json"
         )
-
-    @staticmethod
-    def _text(value: Value) -> ColumnElement[Any]:
-        """The value as JSON text."""
-        if value.kind == "json":
-            written = value.expr
-        elif value.kind == "text":
-            written = cast(func.to_json(value.expr), Text)
-        elif value.kind == "int":
-            written = cast(value.expr, Text)
-        else:
-            written = case((value.expr, sql_text("true")), else_=sql_text("false"))
-        return func.coalesce(written, sql_text("null")) if value.nullable else written
 
 
 def _pg_iso(column: ColumnElement[Any], zone: str) -> ColumnElement[str]:
