@@ -37,8 +37,11 @@ logger = logging.getLogger(__name__)
 
 # A SQL function of ours: its name, its number of arguments (-1: any), the function.
 SqlFunction = tuple[str, int, Callable[..., Any]]
-# Threads that run SQLite's reads: more would only queue for the one GIL.
-SQLITE_THREADS = 4
+# Threads that run SQLite's reads. A statement's own functions (global IDs,
+# cursors) take the GIL once a row, and each thread more waits for it behind
+# the others and the event loop: on two cores, 8 clients read Q1 at half the
+# rate of one client with 4 threads, at the same rate with 2 (``bench``).
+SQLITE_THREADS = 2
 _LOGGED_SQL = 2_000  # characters of a slow statement kept in the log
 # What a connection gone from under a statement raises: asyncpg's, or the socket's.
 _LOST = (
