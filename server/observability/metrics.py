@@ -91,6 +91,10 @@ class Metrics:
             multiprocess_mode="livesum",
         )
         self._names: set[str] = set()
+        # Each label set's series, looked up once (``labels`` takes a lock and
+        # builds its key every time); as bounded as the operation names.
+        self._requests: dict[tuple[str, str, str], Any] = {}
+        self._by_type: dict[str, tuple[Any, Any, Any]] = {}
         self._pools: weakref.WeakSet[Pool] = weakref.WeakSet()
 
     def operation_name(self, name: str | None) -> str:
@@ -115,11 +119,20 @@ class Metrics:
         errors: list[dict[str, Any]],
     ) -> None:
         """Record one finished operation; ``errors`` are the errors' ``extensions``."""
-        outcome = "error" if errors else "ok"
-        self.requests.labels(operation_type, self.operation_name(operation_name), outcome).inc()
-        self.seconds.labels(operation_type).observe(seconds)
-        self.statements.labels(operation_type).observe(statements)
-        self.rows.labels(operation_type).observe(rows)
+        key = (operation_type, self.operation_name(operation_name), "error" if errors else "ok")
+        counted = self._requests.get(key)
+        if counted is None:
+            counted = self._requests[key] = self.requests.labels(*key)
+        counted.inc()
+        histograms = self._by_type.get(operation_type)
+        if histograms is None:
+            histograms = self._by_type[operation_type] = (
+                self.seconds.labels(operation_type),
+                self.statements.labels(operation_type),
+                self.rows.labels(operation_type),
+            )
+        for histogram, value in zip(histograms, (seconds, statements, rows), strict=True):
+            histogram.observe(value)
         for extensions in errors:
             code = extensions.get("code")
             self.errors.labels(code if isinstance(code, str) else "UNSPECIFIED").inc()
