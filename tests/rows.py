@@ -8,6 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.models import Base, Course, Student, Teacher, registrations
+from server.seeding.seed import insert_rows
 
 __all__ = [
     "add_course",
@@ -21,16 +22,9 @@ __all__ = [
 
 
 async def insert_many(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in a few multi-row statements, as the seed does.
-
-    Not an ``executemany``: that is a statement per row on PostgreSQL, and the
-    counters' triggers then update one user's row once per row. Each
-    statement binds at most what PostgreSQL's protocol carries (32,767).
-    """
-    columns = getattr(model, "__table__", model).c  # defaults are bound too
-    per_statement = 30_000 // len(columns)
-    for start in range(0, len(rows), per_statement):
-        await connection.execute(insert(model).values(rows[start : start + per_statement]))
+    """Insert many rows as the seed does (``insert_rows``): few statements, not one a row."""
+    async for _ in insert_rows(connection, getattr(model, "__table__", model), rows):
+        pass
 
 
 async def add_teacher(

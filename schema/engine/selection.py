@@ -28,7 +28,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
-__all__ = ["Document", "Field", "descendants", "switch_variables"]
+__all__ = ["Document", "Field", "descendants", "has_variables", "switch_variables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +130,11 @@ def descendants(*roots: Any) -> Iterator[Node]:
             pending.extend(getattr(item, key, None) for key in item.keys)
         elif isinstance(item, tuple | list):
             pending.extend(item)
+
+
+def has_variables(*roots: Any) -> bool:
+    """Whether a variable appears anywhere under ``roots``."""
+    return any(isinstance(item, VariableNode) for item in descendants(*roots))
 
 
 def switch_variables(*roots: Any) -> set[str]:

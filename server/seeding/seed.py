@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from sqlalchemy import delete, exists, insert, select, text
+from sqlalchemy import Table, delete, exists, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
@@ -21,6 +21,7 @@ __all__ = [
     "DEMO_SIZES",
     "Loaded",
     "SeedError",
+    "insert_rows",
     "is_empty",
     "load_demo",
     "load_tables",
@@ -152,24 +153,33 @@ async def load_tables(
     with tqdm(total=total, unit=" rows", unit_scale=True, disable=not progress) as bar:
         for name, count, rows in plan:
             bar.set_description(f"{name:<13}")
-            table = Base.metadata.tables[name]
-            statement = insert(table)
-            # On PostgreSQL one multi-row INSERT per chunk, not an executemany (a
-            # statement per row there): the counters' triggers then move each
-            # counter once per chunk, where per row a user followed 20,000 times
-            # would have its row rewritten 20,000 times in one transaction.
-            multi_row = connection.dialect.name == "postgresql"
-            size = min(_CHUNK, _MAX_PARAMETERS // len(table.c)) if multi_row else _CHUNK
-            for chunk in _chunks(rows, size):
-                if multi_row:
-                    await connection.execute(statement.values(chunk))
-                else:
-                    await connection.execute(statement, chunk)
-                bar.update(len(chunk))
+            async for inserted in insert_rows(connection, Base.metadata.tables[name], rows):
+                bar.update(inserted)
             counts[name] = count
     if connection.dialect.name == "postgresql":
         await _advance_sequences(connection)
     return counts
+
+
+async def insert_rows(
+    connection: AsyncConnection, table: Table, rows: Iterable[Row]
+) -> AsyncIterator[int]:
+    """Insert ``rows`` into ``table`` a chunk at a time; yields each chunk's size once in.
+
+    On PostgreSQL one multi-row INSERT per chunk, not an executemany (a
+    statement per row there): the counters' triggers then move each counter
+    once per chunk, where per row a user followed 20,000 times would have its
+    row rewritten 20,000 times in one transaction.
+    """
+    statement = insert(table)
+    multi_row = connection.dialect.name == "postgresql"
+    size = min(_CHUNK, _MAX_PARAMETERS // len(table.c)) if multi_row else _CHUNK
+    for chunk in _chunks(rows, size):
+        if multi_row:
+            await connection.execute(statement.values(chunk))
+        else:
+            await connection.execute(statement, chunk)
+        yield len(chunk)
 
 
 def _check(sizes: Sizes) -> None:

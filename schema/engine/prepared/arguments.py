@@ -36,7 +36,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, coerce_argument
 from graphql.utilities.coerce_input_value import coerce_default_value
 
-from schema.engine.selection import descendants
+from schema.engine.selection import has_variables
 
 __all__ = ["ArgumentReader", "reader"]
 
@@ -54,7 +54,7 @@ def reader(field: GraphQLField, node: FieldNode) -> ArgumentReader:
     for name, definition in field.args.items():
         argument = given.get(name)
         out_name = definition.out_name or name
-        if argument is None or not _has_variables(argument.value):
+        if argument is None or not has_variables(argument.value):
             coerce_argument(constant, node, name, definition, argument, None, None)
             continue
         default = coerce_default_value(definition)
@@ -110,7 +110,7 @@ def _literal(node: ValueNode, type_: GraphQLInputType) -> _Value:
             return value
 
         return variable
-    if not _has_variables(node):
+    if not has_variables(node):
         constant = coerce_input_literal(node, type_)
         return lambda coerced: constant
     if isinstance(type_, GraphQLNonNull):
@@ -194,7 +194,3 @@ def _generic(node: ValueNode, type_: GraphQLInputType) -> _Value:
         return coerce_input_literal(node, type_, VariableValues(sources={}, coerced=coerced))
 
     return coerce
-
-
-def _has_variables(node: ValueNode) -> bool:
-    return any(isinstance(item, VariableNode) for item in descendants(node))

@@ -280,8 +280,7 @@ class _Builder:
             # exactly when the count passes its size, so the filter is not run a
             # third time for the row past the page. (Such a page is empty only
             # when the list is, where the count is 0.)
-            count = select(func.count().label("n")).select_from(spec.source).where(*own)
-            counted = _correlated(count, parent).subquery(self._name("c"))
+            counted = self._count(part, bound, parent).subquery(self._name("c"))
             total = func.coalesce(func.max(counted.c.n), literal_column("0"))
             more = total > size
         else:
@@ -295,18 +294,8 @@ class _Builder:
         keyed: list[tuple[ColumnElement[Any], bool]] = [
             (q.c[key.label], key.is_time) for key in page.keys
         ]
-        cursor = self.json.cursor(bound.cursor_head, keyed)
-        ctx = _Page(
-            q,
-            order,
-            [key.order_by(True) for key in in_q],
-            cursor,
-            bound.cursor_head,
-            keyed,
-            page,
-            more,
-            total,
-        )
+        reverse = [key.order_by(True) for key in in_q]
+        ctx = _Page(q, order, reverse, bound.cursor_head, keyed, page, more, total)
         pairs = [(key, self._connection_part(sub, part, ctx, parent)) for key, sub in part.parts]
         connection = select(self.json.obj(pairs).expr)
         # Reads the page only when a part is made of its rows: a connection asked
@@ -343,16 +332,20 @@ class _Builder:
         assert isinstance(sub, Total)
         if ctx.total is not None:
             return Value(ctx.total, "int")
-        bound = self.binding.values[part.args.index]
+        count = self._count(part, self.binding.values[part.args.index], parent)
+        return Value(count.scalar_subquery(), "int")
+
+    def _count(self, part: ListPlan, bound: ListBinding, parent: FromClause | None) -> Select[Any]:
+        """How many rows the list has (this parent's, past its filter), as ``n``."""
         where = [*self._own(part, parent), self._predicate(part, bound)]
-        count = select(func.count()).select_from(part.spec.source).where(*where)
-        return Value(_correlated(count, parent).scalar_subquery(), "int")
+        count = select(func.count().label("n")).select_from(part.spec.source).where(*where)
+        return _correlated(count, parent)
 
     def _edge_part(self, part: Any, ctx: _Page) -> Value:
         if isinstance(part, Constant):
             return self.json.constant(part.value)
         if isinstance(part, Cursor):
-            return ctx.cursor
+            return self.json.cursor(ctx.head, ctx.keys)
         if isinstance(part, EdgeColumn):
             return self._column(ctx.q.c[part.name], part.kind, False)
         assert isinstance(part, ObjectPlan)
@@ -378,7 +371,6 @@ class _Page:
     q: Any  # the page's rows
     order: list[Any]  # their order in the list
     reverse: list[Any]
-    cursor: Value  # each row's
     head: str  # the cursors' JSON up to their values
     keys: list[tuple[Any, bool]]  # the cursors' values (and whether each is a time)
     page: Page

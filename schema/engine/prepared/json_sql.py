@@ -126,7 +126,7 @@ class JsonSql:
         """
         picked = [(self._pick(value, order, last=last), is_time) for value, is_time in keys]
         cursor = self.cursor(head, picked)
-        return Value(case((func.count() > 0, cursor.expr)), cursor.kind, nullable=True)
+        return Value(case((func.count() > literal_column("0"), cursor.expr)), cursor.kind, True)
 
     def _pick(self, value: ColumnElement[Any], order: list[Any], *, last: bool) -> Any:
         """``value`` in the first row read in ``order``."""

@@ -24,7 +24,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    VariableNode,
     get_named_type,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -34,7 +33,7 @@ from schema.engine.fields import BY_ID, REQUEST_ROW, ROOT_LIST, RequestRow
 from schema.engine.prepared.arguments import ArgumentReader, reader
 from schema.engine.prepared.json_sql import ColumnKind
 from schema.engine.relations import ListSpec, Membership, NodeSpec, Relation, ToOne
-from schema.engine.selection import Document, Field, descendants
+from schema.engine.selection import Document, Field, has_variables
 from schema.engine.typemap import named, node_of, origin, relations
 
 __all__ = [
@@ -231,7 +230,9 @@ class _Planner:
         self.plan.bound.append(None)
         node = fields.nodes[0]
         index = len(self.plan.bound) - 1
-        return Arguments(index, field_def, node, not _has_variable(node), reader(field_def, node))
+        return Arguments(
+            index, field_def, node, not has_variables(node.arguments), reader(field_def, node)
+        )
 
     def _bound(self, part: Any) -> Any:
         self.plan.bound[part.args.index] = part
@@ -363,11 +364,6 @@ class _Planner:
                     raise Uncovered(f"{edge.name}.{sub.name}")
                 parts.append((key, EdgeColumn(python_name, kind)))
         return parts
-
-
-def _has_variable(node: FieldNode) -> bool:
-    """Whether a variable appears anywhere in a field's arguments."""
-    return any(isinstance(item, VariableNode) for item in descendants(*(node.arguments or ())))
 
 
 def _key(fields: Field) -> str:
